@@ -56,10 +56,12 @@ function validateFlags(f: protobuf.Field): number {
   let flags = 0;
   if (o['(validate.rules).message.required'] === true) flags |= FieldFlag.Required;
   const minLen = o['(validate.rules).string.min_len'] ?? o['(validate.rules).string.min_bytes'];
-  if (typeof minLen === 'number' && minLen > 0) flags |= FieldFlag.NonEmpty;
+  const ignoreEmpty = o['(validate.rules).string.ignore_empty'] === true;
+  if (typeof minLen === 'number' && minLen > 0 && !ignoreEmpty) flags |= FieldFlag.NonEmpty;
   const minItems = o['(validate.rules).repeated.min_items'];
   if (typeof minItems === 'number' && minItems > 0) flags |= FieldFlag.NonEmpty;
   if (o['deprecated'] === true) flags |= FieldFlag.Deprecated;
+  if (o['(udpa.annotations.sensitive)'] === true) flags |= FieldFlag.Sensitive;
   return flags;
 }
 

@@ -5,6 +5,7 @@ export const enum FieldFlag {
   Required = 1, // (validate.rules).message.required
   NonEmpty = 2, // string min_len / repeated min_items
   Deprecated = 4,
+  Sensitive = 8, // (udpa.annotations.sensitive): redacted in /config_dump
 }
 
 /** [name, number, type, kind ('' | 'r' | 'map:<keyType>'), oneof name or '', flags] */
