@@ -96,7 +96,7 @@ class BinaryDecoder {
       case 'google.protobuf.Value':
         return valueToJson(raw);
       case 'google.protobuf.ListValue':
-        return ((raw.values as Record<string, unknown>[] | undefined) ?? []).map(valueToJson);
+        return raw.values ?? []; // each element was converted as a Value already
       case 'google.protobuf.Any':
         return this.any(raw, path);
       default:

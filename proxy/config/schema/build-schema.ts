@@ -109,7 +109,9 @@ function toSchema(root: protobuf.Root): SchemaFile {
           const kind = f.map ? `map:${(f as unknown as protobuf.MapField).keyType}` : f.repeated ? 'r' : '';
           // proto3 `optional` makes a synthetic oneof named `_field`: that is presence, not a oneof.
           const oneof = f.partOf && !f.partOf.name.startsWith('_') ? f.partOf.name : '';
-          fields.push([f.name, f.id, type, kind, oneof, validateFlags(f)]);
+          // protobufjs defines the well-known types (struct.proto...) in camelCase; restore proto names.
+          const name = o.fullName.startsWith('.google.protobuf.') ? f.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : f.name;
+          fields.push([name, f.id, type, kind, oneof, validateFlags(f)]);
         }
         schema.messages[o.fullName.slice(1)] = fields;
       } else if (o instanceof protobuf.Enum) {
