@@ -1,0 +1,74 @@
+// /stats in Envoy's text format: text readouts, then counters and gauges interleaved, then
+// histograms, each phase sorted by full name, one `name: value` line per stat.
+
+import type { HistogramImpl } from './histogram';
+import { SUPPORTED_QUANTILES } from './histogram';
+import { binLower, binWidth, type SparseBins } from './log-linear-bins';
+import type { Metric } from './metric';
+import { formatG, formatShortest } from './number-format';
+import { byName, disjoint, selectMetrics as select, selectSortedMetrics as selectSorted } from './stat-selection';
+import type { StatsParams } from './stats-params';
+import type { StatsStore } from './stats-store';
+
+export function renderStatsText(store: StatsStore, params: StatsParams): string {
+  const out: string[] = [];
+  const t = params.type;
+  if (t === 'All' || t === 'TextReadouts') {
+    for (const s of selectSorted(store.textReadouts(), params)) out.push(`${s.name}: "${s.value}"\n`);
+  }
+  if (t === 'All' || t === 'Counters' || t === 'Gauges') {
+    const numeric: Array<Metric & { value: number }> = [];
+    if (t !== 'Gauges') numeric.push(...select(store.counters(), params));
+    if (t !== 'Counters') numeric.push(...select(store.gauges(), params));
+    numeric.sort(byName);
+    for (const s of numeric) out.push(`${s.name}: ${s.value}\n`);
+  }
+  if (t === 'All' || t === 'Histograms') {
+    for (const h of selectSorted(store.histograms(), params)) out.push(histogramLine(h, params));
+  }
+  return out.join('');
+}
+
+/** Envoy's quantile summary: `P0(i,c) P25(i,c) ...`, values printed as fmt's shortest form. */
+export function quantileSummary(h: HistogramImpl): string {
+  const iv = h.intervalStatistics().quantiles;
+  const cu = h.cumulativeStatistics().quantiles;
+  const parts: string[] = [];
+  for (let i = 0; i < SUPPORTED_QUANTILES.length; i++) {
+    parts.push(`P${formatG(100 * SUPPORTED_QUANTILES[i])}(${formatShortest(iv[i])},${formatShortest(cu[i])})`);
+  }
+  return parts.join(' ');
+}
+
+function histogramLine(h: HistogramImpl, params: StatsParams): string {
+  if (!h.isUsed()) return `${h.name}: No recorded values\n`;
+  switch (params.histogramBuckets) {
+    case 'none':
+      return `${h.name}: ${quantileSummary(h)}\n`;
+    case 'cumulative':
+    case 'disjoint': {
+      const bounds = h.supportedBuckets;
+      let iv = h.intervalStatistics().buckets;
+      let cu = h.cumulativeStatistics().buckets;
+      if (params.histogramBuckets === 'disjoint') {
+        iv = disjoint(iv);
+        cu = disjoint(cu);
+      }
+      const parts = bounds.map((b, i) => `B${formatG(b)}(${iv[i]},${cu[i]})`);
+      return `${h.name}: ${parts.join(' ')}\n`;
+    }
+    case 'detailed':
+      return (
+        `${h.name}:\n  totals=${detail(h.bins('cumulative'))}\n  intervals=${detail(h.bins('interval'))}` +
+        `\n  summary=${quantileSummary(h)}\n`
+      );
+  }
+}
+
+function detail(bins: SparseBins): string {
+  const parts: string[] = [];
+  for (let i = 0; i < bins.idx.length; i++) {
+    parts.push(`${formatG(binLower(bins.idx[i]))},${formatG(binWidth(bins.idx[i]))}:${bins.cnt[i]}`);
+  }
+  return parts.join(', ');
+}
