@@ -1,0 +1,84 @@
+// Turns one response's packed resources into decoded ones without stalling traffic: resources
+// whose bytes equal the accepted copy are reused as they are (Istio re-sends every cluster on each
+// CDS push), the rest are decoded in slices of at most `sliceMs`, yielding to the event loop
+// (setImmediate) between slices so requests in flight keep flowing.
+import { performance } from 'node:perf_hooks';
+import { peekName, RawResource } from './envelope';
+import { ResourceIssue, XdsCodec } from './types';
+
+/** An accepted resource as the client keeps it: its own copy of the bytes and the decoded value. */
+export interface CachedResource {
+  readonly name: string;
+  readonly version: string;
+  readonly bytes: Buffer;
+  readonly value: unknown;
+}
+
+export interface DecodedItem extends CachedResource {
+  /** False when the bytes equal the cached copy: the watcher is not told again. */
+  readonly changed: boolean;
+}
+
+export type BatchResult =
+  | { readonly ok: true; readonly items: readonly DecodedItem[] }
+  | { readonly ok: false; readonly issues: readonly ResourceIssue[] };
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export interface BatchOptions {
+  readonly typeUrl: string;
+  /** Used as the version of resources that carry none (SotW). */
+  readonly version: string;
+  readonly sliceMs: number;
+  readonly codec: XdsCodec;
+  readonly cache: ReadonlyMap<string, CachedResource>;
+  /** Names worth decoding; others are skipped (a named subscription ignores what it did not ask for). */
+  readonly wanted?: (name: string) => boolean;
+}
+
+/** Decodes a response's resources; one bad resource rejects the whole response, as Envoy does. */
+export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions): Promise<BatchResult> {
+  const items: DecodedItem[] = [];
+  const issues: ResourceIssue[] = [];
+  const seen = new Set<string>();
+  let sliceStart = performance.now();
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i];
+    if (r.empty) continue;
+    const name = r.name ?? peekName(r.bytes);
+    const label = name ?? `resources[${i}]`;
+    if (r.typeUrl !== o.typeUrl) {
+      issues.push({ name: label, path: '', message: `type URL ${r.typeUrl} does not match the response's ${o.typeUrl}` });
+      continue;
+    }
+    if (name === undefined) {
+      issues.push({ name: label, path: '', message: 'malformed resource: cannot read its name' });
+      continue;
+    }
+    if (seen.has(name)) {
+      issues.push({ name, path: '', message: `duplicate resource name ${JSON.stringify(name)} in one response` });
+      continue;
+    }
+    seen.add(name);
+    if (o.wanted && !o.wanted(name)) continue;
+    const cached = o.cache.get(name);
+    if (cached && cached.bytes.equals(r.bytes)) {
+      // SotW keeps the version a resource last changed in; delta resources carry their own.
+      items.push({ name, version: r.version || cached.version, bytes: cached.bytes, value: cached.value, changed: false });
+    } else {
+      const version = r.version || o.version;
+      const res = o.codec.decodeResource(o.typeUrl, r.bytes);
+      if (!res.ok) {
+        for (const e of res.errors) issues.push({ name, path: e.path, message: e.message });
+      } else {
+        // A copy, so the accepted set does not pin whole response buffers in memory.
+        items.push({ name, version, bytes: Buffer.from(r.bytes), value: res.value, changed: true });
+      }
+    }
+    if (performance.now() - sliceStart >= o.sliceMs) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return issues.length ? { ok: false, issues } : { ok: true, items };
+}
