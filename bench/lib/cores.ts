@@ -1,0 +1,35 @@
+// Which core runs what. With two or more cores the proxy under test gets core 1 to itself and the
+// load generator plus the upstream share core 0, so the proxy's numbers are not its load's.
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+
+export interface CpuPlan {
+  readonly taskset: string | undefined;
+  readonly proxyCpu: number | undefined;
+  readonly loadCpu: number | undefined;
+  readonly note: string;
+}
+
+let cached: CpuPlan | undefined;
+
+function which(cmd: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function cpuPlan(): CpuPlan {
+  if (cached) return cached;
+  const cores = os.availableParallelism();
+  const taskset = which('taskset');
+  if (!taskset || cores < 2) {
+    cached = { taskset: undefined, proxyCpu: undefined, loadCpu: undefined,
+      note: `no pinning (${taskset ? `${cores} core` : 'taskset not found'}): proxy and load share the cores` };
+  } else {
+    cached = { taskset, proxyCpu: 1, loadCpu: 0,
+      note: `pinned with taskset: proxy under test on core 1; load generator and upstream on core 0 (${cores} cores)` };
+  }
+  return cached;
+}
