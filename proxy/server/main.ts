@@ -1,0 +1,61 @@
+// `tsenvoy` entry point: Envoy's command line, then validate, init_only or serve.
+import { formatIssue } from '../config/result';
+import { envoySchema } from '../config/schema/schema';
+import { configureLogging, getLogger } from '../common/logger';
+import { buildBootstrapSnapshot } from './bootstrap-snapshot';
+import { loggingConfig } from './logging-config';
+import { parseCommandLine, ServerOptions } from './options';
+import { createRegistry } from './extensions';
+import { Server } from './server';
+
+function exitWith(code: number, text?: string, stream: 'stdout' | 'stderr' = 'stderr'): void {
+  if (text) (stream === 'stdout' ? process.stdout : process.stderr).write(text.endsWith('\n') ? text : `${text}\n`);
+  process.exitCode = code;
+}
+
+export function main(argv: readonly string[]): void {
+  const cl = parseCommandLine(argv);
+  if (cl.kind === 'print') return exitWith(0, cl.text, cl.stream);
+  if (cl.kind === 'error') return exitWith(1, `tsenvoy: ${cl.message}`);
+  const o = cl.options;
+  configureLogging(loggingConfig(o));
+  const log = getLogger('main');
+  for (const w of cl.warnings) log.warn(w);
+  run(o).catch((e: unknown) => {
+    log.fatal('tsenvoy failed to start: %s', (e as Error)?.stack ?? String(e));
+    process.exitCode = 1;
+  });
+}
+
+async function run(o: ServerOptions): Promise<void> {
+  const log = getLogger('main');
+  const schema = envoySchema();
+  const registry = createRegistry();
+  const snap = buildBootstrapSnapshot(schema, registry, o);
+  for (const w of snap.warnings) log.warn('%s', formatIssue(w));
+  const label = o.configPath || (o.configYaml ? '--config-yaml' : '<default bootstrap>');
+  if (!snap.ok) {
+    // Envoy's validate mode prints the error and exits 1; serve mode logs it critical and exits 1.
+    const text = snap.errors.map(formatIssue).join('\n');
+    if (o.mode === 'validate') return exitWith(1, `tsenvoy: configuration '${label}' is invalid:\n${text}`);
+    log.fatal("error initializing configuration '%s':\n%s\nFix the fields named above, or check it with --mode validate.", label, text);
+    process.exitCode = 1;
+    return;
+  }
+  const server = new Server(o, snap.value, schema, registry);
+  if (o.mode === 'validate') {
+    const problems = server.validate();
+    if (problems.length) return exitWith(1, `tsenvoy: configuration '${label}' is invalid:\n${problems.map(formatIssue).join('\n')}`);
+    return exitWith(0, `configuration '${label}' OK`, 'stdout');
+  }
+  await server.start();
+  if (o.mode === 'init_only') {
+    await server.shutdown('init_only mode');
+    return;
+  }
+  const stop = (signal: string): void => {
+    void server.shutdown(`caught ${signal}`);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
