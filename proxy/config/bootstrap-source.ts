@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { Canonical } from './canonical';
 import { mergeCanonical } from './merge';
+import { checkRules } from './proto-rules';
+import { deepFreeze } from './canonical';
 import { decodeJson } from './proto-json';
 import { ConfigIssue, Result } from './result';
 import { Schema } from './schema/schema';
@@ -60,7 +62,7 @@ export function loadBootstrap(schema: Schema, src: BootstrapSource): Result<Cano
     }
     const parsed = parseConfigText(text, fmt, src.configPath);
     if (!parsed.ok) return fail(parsed.error);
-    const r = decodeJson(schema, BOOTSTRAP_TYPE, parsed.data, opts);
+    const r = decodeJson(schema, BOOTSTRAP_TYPE, parsed.data, { ...opts, skipRules: true });
     if (!r.ok) return r;
     warnings.push(...r.warnings);
     merged = r.value;
@@ -68,10 +70,13 @@ export function loadBootstrap(schema: Schema, src: BootstrapSource): Result<Cano
   if (src.configYaml) {
     const parsed = parseConfigText(src.configYaml, 'yaml', '--config-yaml');
     if (!parsed.ok) return fail(parsed.error);
-    const r = decodeJson(schema, BOOTSTRAP_TYPE, parsed.data, opts);
+    const r = decodeJson(schema, BOOTSTRAP_TYPE, parsed.data, { ...opts, skipRules: true });
     if (!r.ok) return r;
     warnings.push(...r.warnings);
     merged = merged ? mergeCanonical(schema, BOOTSTRAP_TYPE, merged, r.value) : r.value;
   }
-  return { ok: true, value: merged!, warnings };
+  // Envoy validates the merged bootstrap, so --config-yaml may be a partial document.
+  const ruleErrors = checkRules(schema, BOOTSTRAP_TYPE, merged);
+  if (ruleErrors.length) return { ok: false, errors: ruleErrors, warnings };
+  return { ok: true, value: deepFreeze(merged!), warnings };
 }

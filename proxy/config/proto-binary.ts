@@ -4,11 +4,14 @@
 import { Canonical, RAW_ANY, WRAPPER_TYPES, deepFreeze } from './canonical';
 import { durationMs } from './duration';
 import { IssueSink, Result, joinPath } from './result';
+import { checkRules } from './proto-rules';
 import { FieldInfo, Schema, typeNameOfUrl } from './schema/schema';
 
 export interface BinaryDecodeOptions {
   /** Reject unknown fields (Envoy's --reject-unknown-dynamic-fields); default: warn. */
   readonly rejectUnknownFields?: boolean;
+  /** Skip the required/non-empty rules (see proto-rules.ts). */
+  readonly skipRules?: boolean;
 }
 
 class WireError extends Error {}
@@ -20,23 +23,36 @@ class Reader {
     this.pos = start;
   }
 
+  /** The low and high 32 bits of the last varint read, for signed 64-bit values. */
+  private lo = 0;
+  private hi = 0;
+
   varint(): number {
-    let result = 0;
-    let mul = 1;
+    let lo = 0;
+    let hi = 0;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new WireError('truncated varint');
       const b = this.buf[this.pos++];
-      result += (b & 0x7f) * mul;
-      if (b < 0x80) return result;
-      mul *= 128;
+      const bits = b & 0x7f;
+      if (i < 4) lo |= bits << (7 * i);
+      else if (i === 4) {
+        lo |= (bits & 0x0f) << 28;
+        hi |= bits >> 4;
+      } else hi |= bits << (7 * i - 32);
+      if (b < 0x80) {
+        this.lo = lo >>> 0;
+        this.hi = hi >>> 0;
+        return this.hi * 4294967296 + this.lo;
+      }
     }
     throw new WireError('varint longer than 10 bytes');
   }
 
-  /** A varint as a two's-complement 64-bit signed number. */
+  /** A varint as a two's-complement 64-bit signed number (negative int32/int64 use 10 bytes). */
   signedVarint(): number {
     const v = this.varint();
-    return v >= 2 ** 63 ? v - 2 ** 64 : v;
+    if (this.hi < 0x80000000) return v;
+    return -((~this.hi >>> 0) * 4294967296 + (~this.lo >>> 0) + 1);
   }
 
   bytes(): Buffer {
@@ -257,5 +273,8 @@ export function decodeBinary(
   const sink = new IssueSink();
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const value = new BinaryDecoder(schema, sink, opts).message(typeName, buf, basePath);
+  if (!opts.skipRules && value !== undefined && sink.errors.length === 0) {
+    for (const i of checkRules(schema, typeName, value, basePath)) sink.error(i.path, i.message);
+  }
   return sink.result(deepFreeze((value ?? {}) as Canonical));
 }

@@ -6,10 +6,13 @@ import { Canonical, SPECIAL_JSON_TYPES, WRAPPER_TYPES, deepFreeze } from './cano
 import { IssueSink, Result, joinPath } from './result';
 import { FieldInfo, MessageInfo, Schema, typeNameOfUrl } from './schema/schema';
 import { parseDurationMs } from './duration';
+import { checkRules } from './proto-rules';
 
 export interface DecodeOptions {
   /** Ignore unknown fields with a warning (Envoy's --allow-unknown-static-fields). */
   readonly allowUnknownFields?: boolean;
+  /** Skip the required/non-empty rules: for a partial document merged before it is checked. */
+  readonly skipRules?: boolean;
 }
 
 const INT32_MIN = -2147483648;
@@ -82,21 +85,7 @@ class JsonDecoder {
       const value = this.field(f, raw, fpath);
       if (value !== undefined) out[f.name] = value;
     }
-    this.checkRules(info, out, path);
     return out;
-  }
-
-  /** The protoc-gen-validate rules Envoy relies on most: required messages and non-empty values. */
-  private checkRules(info: MessageInfo, out: Record<string, unknown>, path: string): void {
-    for (const f of info.fields) {
-      if (!f.required && !f.nonEmpty) continue;
-      const v = out[f.name];
-      if (f.oneof && v === undefined) continue;
-      if (f.required && v === undefined) this.sink.error(joinPath(path, f.name), 'value is required');
-      else if (f.nonEmpty && (v === undefined || v === '' || (Array.isArray(v) && v.length === 0))) {
-        this.sink.error(joinPath(path, f.name), f.repeated ? 'must have at least 1 item' : 'value must not be empty');
-      }
-    }
   }
 
   private field(f: FieldInfo, raw: unknown, path: string): unknown {
@@ -278,5 +267,8 @@ export function decodeJson(
 ): Result<Canonical> {
   const sink = new IssueSink();
   const value = new JsonDecoder(schema, sink, opts).messageValue(typeName, json, basePath);
+  if (!opts.skipRules && value !== undefined && sink.errors.length === 0) {
+    for (const i of checkRules(schema, typeName, value, basePath)) sink.error(i.path, i.message);
+  }
   return sink.result(deepFreeze((value ?? {}) as Canonical));
 }

@@ -25,6 +25,7 @@ before(() => {
   };
   root.loadSync([
     'envoy/config/cluster/v3/cluster.proto',
+    'envoy/config/route/v3/route_components.proto',
     'envoy/config/listener/v3/listener.proto',
     'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',
     'envoy/service/discovery/v3/discovery.proto',
@@ -106,4 +107,19 @@ test('malformed bytes are an error, not a crash', () => {
   const r = decodeBinary(schema, 'envoy.config.cluster.v3.Cluster', Buffer.from([0x0a, 0x50, 0x61]));
   assert.equal(r.ok, false);
   assert.match(r.ok ? '' : r.errors[0].message, /malformed envoy\.config\.cluster\.v3\.Cluster: length-delimited field runs past the end/);
+});
+
+test('negative int32 and int64 varints (10 bytes on the wire) keep their sign', () => {
+  const H = root.lookupType('envoy.config.route.v3.HeaderMatcher');
+  const bytes = H.encode(H.fromObject({ name: 'x', range_match: { start: -5, end: -1 } })).finish();
+  const r = decodeBinary(schema, 'envoy.config.route.v3.HeaderMatcher', bytes);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.range_match, { start: -5, end: -1 });
+});
+
+test('binary resources get the same required/non-empty checks as JSON', () => {
+  const C = root.lookupType('envoy.config.cluster.v3.Cluster');
+  const r = decodeBinary(schema, 'envoy.config.cluster.v3.Cluster', C.encode(C.fromObject({ connect_timeout: { seconds: 1 } })).finish());
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.ok ? [] : r.errors.map((e) => `${e.path}: ${e.message}`), ['name: value must not be empty']);
 });
