@@ -1,6 +1,7 @@
 // The server: the one place that knows every part. It builds the stats store, the cluster and
 // listener managers and the admin API from the validated bootstrap, walks Envoy's init states
 // (PRE_INITIALIZING -> INITIALIZING -> LIVE) and shuts down cleanly.
+import * as fs from 'node:fs';
 import { ConfigIssue } from '../config/result';
 import { Schema } from '../config/schema/schema';
 import { getLogger } from '../common/logger';
@@ -64,6 +65,8 @@ export class Server {
       this.admin = new AdminServer(new AdminAdapter(this));
       await this.admin.listen(this.snapshot.admin);
       log.info('admin address: %s', this.admin.address());
+      // Envoy's --admin-address-path: where tests and tools find a port-0 admin.
+      if (this.options.adminAddressPath) fs.writeFileSync(this.options.adminAddressPath, this.admin.address() ?? '');
     }
     await this.dataPlane.start();
     this.initState = 'LIVE';
