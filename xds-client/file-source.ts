@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as YAML from 'yaml';
+import type * as YamlModule from 'yaml';
 import { CachedResource } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { isFullStateType, RESOURCE_WRAPPER, typeLabel } from './type-urls';
@@ -164,7 +164,7 @@ export class FileSource {
     let doc: Obj;
     try {
       const ext = path.extname(this.file).toLowerCase();
-      doc = (ext === '.yaml' || ext === '.yml' ? YAML.parse(text) : JSON.parse(text)) as Obj;
+      doc = (ext === '.yaml' || ext === '.yml' ? (require('yaml') as typeof YamlModule).parse(text) : JSON.parse(text)) as Obj;
     } catch (e) {
       return { error: `invalid ${path.extname(this.file) || 'JSON'}: ${(e as Error).message}` };
     }

@@ -2,7 +2,7 @@
 // extension picks the parser (.json, .yaml, .yml), and --config-yaml is merged over the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as YAML from 'yaml';
+import type * as YamlModule from 'yaml';
 import { Canonical } from './canonical';
 import { mergeCanonical } from './merge';
 import { checkRules } from './proto-rules';
@@ -23,11 +23,17 @@ function fail(message: string, pathLabel = ''): Result<Canonical> {
   return { ok: false, errors: [{ path: pathLabel, message }], warnings: [] };
 }
 
+// The YAML parser is ~70 modules: loaded only when a YAML document is actually read.
+let yamlModule: typeof YamlModule | undefined;
+function yaml(): typeof YamlModule {
+  return (yamlModule ??= require('yaml') as typeof YamlModule);
+}
+
 /** Parses JSON or YAML text into plain data; YAML 1.2 core schema, like Envoy's yaml-cpp load. */
 export function parseConfigText(text: string, format: 'json' | 'yaml', label: string): { ok: true; data: unknown } | { ok: false; error: string } {
   try {
     if (format === 'json') return { ok: true, data: JSON.parse(text) };
-    const doc = YAML.parseDocument(text, { uniqueKeys: true, merge: true });
+    const doc = yaml().parseDocument(text, { uniqueKeys: true, merge: true });
     if (doc.errors.length) return { ok: false, error: `${label}: invalid YAML: ${doc.errors[0].message}` };
     return { ok: true, data: doc.toJS({ maxAliasCount: 1000 }) };
   } catch (e) {

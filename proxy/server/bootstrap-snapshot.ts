@@ -32,7 +32,16 @@ export interface BootstrapSnapshot {
   readonly warnings: readonly ConfigIssue[];
 }
 
+/**
+ * The embedded default bootstrap. The build turns the YAML into JSON (generated/) so that a plain
+ * `npm start` does not load a YAML parser; the YAML stays the source a newcomer reads.
+ */
 export function defaultBootstrapPath(): string {
+  const json = path.join(packageRoot(), 'generated', 'default-bootstrap.json');
+  return fs.existsSync(json) ? json : defaultBootstrapSource();
+}
+
+export function defaultBootstrapSource(): string {
   return path.join(packageRoot(), 'proxy', 'server', 'default-bootstrap.yaml');
 }
 

@@ -2,7 +2,7 @@
 import { formatIssue } from '../config/result';
 import { envoySchema } from '../config/schema/schema';
 import { configureLogging, getLogger } from '../common/logger';
-import { buildBootstrapSnapshot } from './bootstrap-snapshot';
+import { buildBootstrapSnapshot, defaultBootstrapSource } from './bootstrap-snapshot';
 import { loggingConfig } from './logging-config';
 import { parseCommandLine, ServerOptions } from './options';
 import { createRegistry } from './extensions';
@@ -33,7 +33,7 @@ async function run(o: ServerOptions): Promise<void> {
   const registry = createRegistry();
   const snap = buildBootstrapSnapshot(schema, registry, o);
   for (const w of snap.warnings) log.warn('%s', formatIssue(w));
-  const label = o.configPath || (o.configYaml ? '--config-yaml' : '<default bootstrap>');
+  const label = o.configPath || (o.configYaml ? '--config-yaml' : defaultBootstrapSource());
   if (!snap.ok) {
     // Envoy's validate mode prints the error and exits 1; serve mode logs it critical and exits 1.
     const text = snap.errors.map(formatIssue).join('\n');
