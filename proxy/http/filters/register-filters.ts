@@ -1,0 +1,20 @@
+// The HTTP filters implemented in this folder, registered by config type.
+import type { CanonicalAny } from '../../config/canonical';
+import type { ExtensionRegistry } from '../../registry/registry';
+import type { HttpFilterContext } from '../filter-types';
+import { createCorsFactory, CORS_TYPE } from './cors';
+import { createFaultFactory, FAULT_TYPE } from './fault';
+import { createLocalRateLimitFactory, LOCAL_RATE_LIMIT_TYPE } from './local-rate-limit';
+
+type Ctx = HttpFilterContext & { readonly name: string };
+
+export function registerHttpFilters(registry: ExtensionRegistry): void {
+  registry.register({ category: 'http_filter', name: 'envoy.filters.http.fault', configTypes: [FAULT_TYPE], create: (c: CanonicalAny, ctx: unknown) => createFaultFactory(c, ctx as Ctx) });
+  registry.register({ category: 'http_filter', name: 'envoy.filters.http.cors', configTypes: [CORS_TYPE], create: (c: CanonicalAny, ctx: unknown) => createCorsFactory(c, ctx as Ctx) });
+  registry.register({
+    category: 'http_filter',
+    name: 'envoy.filters.http.local_ratelimit',
+    configTypes: [LOCAL_RATE_LIMIT_TYPE],
+    create: (c: CanonicalAny, ctx: unknown) => createLocalRateLimitFactory(c, ctx as Ctx),
+  });
+}

@@ -1,0 +1,135 @@
+// The HeaderMap the HTTP/1 codec fills: two parallel arrays in wire order (a linear scan beats a
+// hash map at the dozen headers a request carries), plus the raw bytes of the received header
+// block. While no received header was changed or removed, serialising reuses those bytes and
+// appends only what the proxy added, so a forwarded head is not rebuilt field by field.
+import type { HeaderMap } from './header-map';
+
+export class HeaderMapImpl implements HeaderMap {
+  readonly names: string[] = [];
+  readonly values: string[] = [];
+  /** The received head text; from `rawStart` on it is the header lines (each ending CRLF). */
+  raw: string | undefined = undefined;
+  private rawStart = 0;
+  /** How many leading entries came from `raw`. */
+  rawCount = 0;
+  /** A received entry was changed or removed: `raw` no longer describes them. */
+  rawDirty = false;
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Codec use: appends a parsed entry (name already lower-case). */
+  push(name: string, value: string): void {
+    this.names.push(name);
+    this.values.push(value);
+  }
+
+  /** Codec use: the entries pushed so far are exactly the lines of `raw`. */
+  setRaw(headText: string, start: number): void {
+    this.raw = headText;
+    this.rawStart = start;
+    this.rawCount = this.names.length;
+    this.rawDirty = false;
+  }
+
+  get(name: string): string | undefined {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) return this.values[i];
+    return undefined;
+  }
+
+  getAll(name: string): readonly string[] {
+    const out: string[] = [];
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === name) out.push(this.values[i]);
+    return out;
+  }
+
+  /** All values of `name` joined by ',' as Envoy presents a repeated header to matchers. */
+  getJoined(name: string): string | undefined {
+    let out: string | undefined;
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) {
+      if (names[i] === name) out = out === undefined ? this.values[i] : `${out},${this.values[i]}`;
+    }
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.names.indexOf(name) >= 0;
+  }
+
+  set(name: string, value: string): void {
+    const names = this.names;
+    const i = names.indexOf(name);
+    if (i < 0) {
+      names.push(name);
+      this.values.push(value);
+      return;
+    }
+    if (this.values[i] !== value) {
+      this.values[i] = value;
+      if (i < this.rawCount) this.rawDirty = true;
+    }
+    // Later duplicates go: set() replaces every value.
+    for (let j = names.length - 1; j > i; j--) if (names[j] === name) this.removeAt(j);
+  }
+
+  add(name: string, value: string): void {
+    this.names.push(name);
+    this.values.push(value);
+  }
+
+  remove(name: string): void {
+    const names = this.names;
+    for (let j = names.length - 1; j >= 0; j--) if (names[j] === name) this.removeAt(j);
+  }
+
+  /** Removes every header whose name starts with `prefix`. */
+  removePrefix(prefix: string): void {
+    const names = this.names;
+    for (let j = names.length - 1; j >= 0; j--) if (names[j].startsWith(prefix)) this.removeAt(j);
+  }
+
+  removeAt(i: number): void {
+    if (i < this.rawCount) {
+      this.rawDirty = true;
+      this.rawCount--;
+    }
+    this.names.splice(i, 1);
+    this.values.splice(i, 1);
+  }
+
+  forEach(fn: (name: string, value: string) => void): void {
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) fn(names[i], this.values[i]);
+  }
+
+  /** The header lines as wire text (each ending CRLF), reusing the received bytes when unchanged. */
+  serialize(): string {
+    let s = '';
+    let start = 0;
+    if (this.raw !== undefined && !this.rawDirty) {
+      s = this.rawStart === 0 ? this.raw : this.raw.slice(this.rawStart);
+      start = this.rawCount;
+    }
+    const names = this.names;
+    const values = this.values;
+    for (let i = start; i < names.length; i++) s += `${names[i]}: ${values[i]}\r\n`;
+    return s;
+  }
+
+  /** Plain copy (e.g. a mirrored request); the copy does not share raw bytes. */
+  clone(): HeaderMapImpl {
+    const c = new HeaderMapImpl();
+    for (let i = 0; i < this.names.length; i++) c.push(this.names[i], this.values[i]);
+    return c;
+  }
+
+  static from(entries: Iterable<readonly [string, string]>): HeaderMapImpl {
+    const m = new HeaderMapImpl();
+    for (const [k, v] of entries) m.push(k.toLowerCase(), v);
+    return m;
+  }
+}

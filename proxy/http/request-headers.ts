@@ -1,0 +1,152 @@
+// The request and response headers the connection manager owns (Envoy's ConnectionManagerUtility
+// mutateRequestHeaders / mutateResponseHeaders): x-forwarded-for and the trusted client address,
+// x-forwarded-proto, internal-request detection and the stripping of x-envoy-* headers from edge
+// requests, x-request-id, via, and on the way back server, date and hop-by-hop removal.
+import { randomUUID } from 'node:crypto';
+import type { RequestHead } from './filter-types';
+import type { HcmConfig } from './hcm-config';
+import type { HeaderMapImpl } from './header-map-impl';
+import { httpDate } from './local-reply';
+import type { DownstreamConnectionInfo } from './stream-info';
+
+/** x-envoy-* request headers Envoy removes from requests it does not trust (cleanInternalHeaders). */
+// The first three only go on edge requests.
+const INTERNAL_REQUEST_HEADERS = [
+  'x-envoy-decorator-operation',
+  'x-envoy-downstream-service-cluster',
+  'x-envoy-downstream-service-node',
+  'x-envoy-expected-rq-timeout-ms',
+  'x-envoy-force-trace',
+  'x-envoy-ip-tags',
+  'x-envoy-max-retries',
+  'x-envoy-retry-grpc-on',
+  'x-envoy-retry-on',
+  'x-envoy-retriable-status-codes',
+  'x-envoy-retriable-header-names',
+  'x-envoy-upstream-alt-stat-name',
+  'x-envoy-upstream-rq-per-try-timeout-ms',
+  'x-envoy-upstream-rq-timeout-alt-response',
+  'x-envoy-upstream-rq-timeout-ms',
+  'x-envoy-upstream-stream-duration-ms',
+  'x-envoy-hedge-on-per-try-timeout',
+  'x-envoy-original-url',
+];
+
+function isLoopback(ip: string): boolean {
+  return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
+}
+
+/** Hop-by-hop headers that never cross the proxy (the codec re-adds framing). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade'];
+
+export interface RequestMutationResult {
+  /** The request comes from inside (x-envoy-* headers are trusted). */
+  readonly internal: boolean;
+  /** The address the HCM attributes the request to (after XFF processing). */
+  readonly trustedClientIp: string;
+}
+
+function lastXffAddress(xff: string | undefined, trustedHops: number): string | undefined {
+  if (xff === undefined) return undefined;
+  const parts = xff.split(',');
+  const i = parts.length - 1 - trustedHops;
+  if (i < 0) return undefined;
+  const a = parts[i].trim();
+  return a === '' ? undefined : a;
+}
+
+export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectionInfo, cfg: HcmConfig): RequestMutationResult {
+  const h = req.headers;
+  // Hop-by-hop headers and the headers the Connection header nominates.
+  const connection = h.get('connection');
+  if (connection !== undefined) {
+    for (const tok of connection.split(',')) {
+      const t = tok.trim().toLowerCase();
+      if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade' && !t.startsWith(':') && t !== 'host') h.remove(t);
+    }
+  }
+  if (req.upgradeType === '') {
+    for (const n of HOP_BY_HOP) if (h.has(n)) h.remove(n);
+  } else {
+    // An upgrade keeps `connection: upgrade` and `upgrade` for the upstream.
+    if (h.has('keep-alive')) h.remove('keep-alive');
+    if (h.has('proxy-connection')) h.remove('proxy-connection');
+    if (h.has('transfer-encoding')) h.remove('transfer-encoding');
+    if (req.upgradeType !== 'connect') h.set('connection', 'upgrade');
+    else if (h.has('connection')) h.remove('connection');
+  }
+
+  if (h.has('x-envoy-internal')) h.remove('x-envoy-internal');
+  const remoteIp = conn.remoteIp;
+  const xffBefore = h.getJoined('x-forwarded-for');
+  let finalIp: string | undefined;
+  let allowTrustedChecks = false;
+  if (cfg.useRemoteAddress) {
+    allowTrustedChecks = xffBefore === undefined;
+    if (cfg.xffNumTrustedHops > 0) finalIp = lastXffAddress(xffBefore, cfg.xffNumTrustedHops - 1);
+    if (finalIp === undefined) finalIp = remoteIp;
+    if (!cfg.skipXffAppend) {
+      // A loopback peer is replaced by the proxy's own address, as Envoy does.
+      const append = isLoopback(remoteIp) ? conn.localIp : remoteIp;
+      if (xffBefore === undefined) h.add('x-forwarded-for', append);
+      else h.set('x-forwarded-for', `${xffBefore},${append}`);
+    }
+    if (cfg.xffNumTrustedHops === 0 || !h.has('x-forwarded-proto')) h.set('x-forwarded-proto', conn.secure ? 'https' : 'http');
+  } else {
+    finalIp = lastXffAddress(xffBefore, cfg.xffNumTrustedHops);
+  }
+  if (!h.has('x-forwarded-proto')) h.add('x-forwarded-proto', conn.secure ? 'https' : 'http');
+  // Internal: a request straight from an internal address to a proxy using the remote address.
+  const internal = allowTrustedChecks && finalIp !== undefined && cfg.isInternal(finalIp);
+  const trustedClientIp = finalIp ?? remoteIp;
+  const edge = !internal && cfg.useRemoteAddress;
+  if (internal) h.add('x-envoy-internal', 'true');
+  else {
+    for (let i = edge ? 0 : 3; i < INTERNAL_REQUEST_HEADERS.length; i++) {
+      const n = INTERNAL_REQUEST_HEADERS[i];
+      if (h.has(n)) h.remove(n);
+    }
+  }
+  if (edge) h.set('x-envoy-external-address', trustedClientIp);
+
+  if (cfg.generateRequestId) {
+    const rid = h.get('x-request-id');
+    if (rid === undefined) h.add('x-request-id', randomUUID());
+    else if (edge && !cfg.preserveExternalRequestId) h.set('x-request-id', randomUUID());
+  }
+  if (cfg.via) {
+    const v = h.get('via');
+    if (v === undefined) h.add('via', cfg.via);
+    else h.set('via', `${v},${cfg.via}`);
+  }
+  req.scheme = h.get('x-forwarded-proto') ?? (conn.secure ? 'https' : 'http');
+  return { internal, trustedClientIp };
+}
+
+/** Server, date, via, request id echo; hop-by-hop headers out (the codec re-adds framing). */
+export function mutateResponseHeaders(h: HeaderMapImpl, status: number, cfg: HcmConfig, requestId: string | undefined): void {
+  for (const n of HOP_BY_HOP) {
+    if (n === 'upgrade' || n === 'connection') {
+      if (status === 101) continue;
+    }
+    if (h.has(n)) h.remove(n);
+  }
+  switch (cfg.serverHeaderTransformation) {
+    case 'OVERWRITE':
+      if (h.get('server') !== cfg.serverName) h.set('server', cfg.serverName);
+      break;
+    case 'APPEND_IF_ABSENT':
+      if (!h.has('server')) h.add('server', cfg.serverName);
+      break;
+    case 'PASS_THROUGH':
+      break;
+  }
+  const d = httpDate();
+  if (h.get('date') !== d) h.set('date', d);
+  if (cfg.via) {
+    const v = h.get('via');
+    if (v === undefined) h.add('via', cfg.via);
+    else h.set('via', `${v},${cfg.via}`);
+  }
+  if (cfg.alwaysSetRequestIdInResponse && requestId !== undefined && !h.has('x-request-id')) h.add('x-request-id', requestId);
+}

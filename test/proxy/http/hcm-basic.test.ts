@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { after, before, test } from 'node:test';
+import { hcmConfig, Proxy, rawExchange, request, startProxy, startUpstream, TestCluster, Upstream } from './harness';
+
+let up: Upstream;
+let proxy: Proxy;
+
+before(async () => {
+  up = await startUpstream((req, res, body) => {
+    if (req.url === '/chunked') {
+      res.write('part1-');
+      setTimeout(() => res.end('part2'), 5);
+      return;
+    }
+    if (req.url === '/echo') {
+      res.setHeader('x-got-te', String(req.headers['transfer-encoding'] ?? ''));
+      res.end(`echo:${body}`);
+      return;
+    }
+    res.setHeader('x-upstream', '1');
+    res.end(`ok ${req.url}`);
+  });
+  proxy = await startProxy(hcmConfig(undefined), (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [up.host], store)));
+});
+
+after(async () => {
+  await proxy.close();
+  await up.close();
+});
+
+test('proxies a GET with managed headers both ways', async () => {
+  const r = await request(proxy.port, { path: '/hello', headers: { 'user-agent': 't' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.body, 'ok /hello');
+  assert.equal(r.headers.server, 'envoy');
+  assert.ok(r.headers.date);
+  assert.ok(r.headers['x-envoy-upstream-service-time'] !== undefined);
+  assert.equal(r.headers['x-upstream'], '1');
+  const seen = up.requests.at(-1)!;
+  assert.match(String(seen.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+  assert.equal(seen.headers['x-forwarded-proto'], 'http');
+  assert.equal(seen.headers['x-envoy-expected-rq-timeout-ms'], '15000');
+  assert.equal(proxy.counter('http.ingress.downstream_rq_total') >= 1, true);
+  assert.equal(proxy.counter('http.ingress.downstream_rq_2xx') >= 1, true);
+  assert.equal(proxy.counter('cluster.backend.upstream_rq_200') >= 1, true);
+  assert.equal(proxy.counter('cluster.backend.upstream_rq_total') >= 1, true);
+});
+
+test('keep-alive reuses downstream and upstream connections', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const before = up.connections;
+  const cxBefore = proxy.counter('http.ingress.downstream_cx_total');
+  for (let i = 0; i < 5; i++) {
+    const r = await request(proxy.port, { path: `/k${i}`, agent });
+    assert.equal(r.body, `ok /k${i}`);
+  }
+  agent.destroy();
+  assert.equal(proxy.counter('http.ingress.downstream_cx_total') - cxBefore, 1);
+  assert.ok(up.connections - before <= 1, `upstream connections ${up.connections - before}`);
+});
+
+test('chunked response and chunked request body stream through', async () => {
+  const r = await request(proxy.port, { path: '/chunked' });
+  assert.equal(r.body, 'part1-part2');
+  const r2 = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxy.port, path: '/echo', method: 'POST', agent: false }, (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve(`${res.headers['x-got-te']}|${b}`));
+    });
+    req.on('error', reject);
+    req.write('abc');
+    setTimeout(() => req.end('def'), 10);
+  });
+  assert.equal(r2, 'chunked|echo:abcdef');
+});
+
+test('content-length body and POST without body', async () => {
+  const r = await request(proxy.port, { path: '/echo', method: 'POST', body: 'x'.repeat(100000) });
+  assert.equal(r.body, `echo:${'x'.repeat(100000)}`);
+  const raw = await rawExchange(proxy.port, 'POST /echo HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.match(raw.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(raw.text, /echo:$/);
+  assert.equal(up.requests.at(-1)!.headers['content-length'], '0');
+});
+
+test('pipelined requests are answered in order', async () => {
+  const msg = 'GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\r\nHost: a\r\n\r\nGET /p3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n';
+  const raw = await rawExchange(proxy.port, msg);
+  const bodies = [...raw.text.matchAll(/ok \/p\d/g)].map((m) => m[0]);
+  assert.deepEqual(bodies, ['ok /p1', 'ok /p2', 'ok /p3']);
+  assert.equal(raw.closed, true);
+  assert.match(raw.text, /connection: close/);
+});
+
+test('Expect: 100-continue is answered by the proxy', async () => {
+  const r = await new Promise<{ cont: boolean; body: string }>((resolve, reject) => {
+    let cont = false;
+    const req = http.request({ host: '127.0.0.1', port: proxy.port, path: '/echo', method: 'POST', agent: false, headers: { expect: '100-continue', 'content-length': 2 } });
+    req.on('continue', () => {
+      cont = true;
+      req.end('hi');
+    });
+    req.on('response', (res) => {
+      let b = '';
+      res.on('data', (c) => (b += c));
+      res.on('end', () => resolve({ cont, body: b }));
+    });
+    req.on('error', reject);
+  });
+  assert.equal(r.cont, true);
+  assert.equal(r.body, 'echo:hi');
+  assert.equal(up.requests.at(-1)!.headers.expect, undefined);
+});
+
+test('HTTP/1.0 is rejected with 426 by default', async () => {
+  const raw = await rawExchange(proxy.port, 'GET / HTTP/1.0\r\nHost: a\r\n\r\n');
+  assert.match(raw.text, /^HTTP\/1\.1 426 Upgrade Required\r\n/);
+  assert.equal(raw.closed, true);
+});
+
+test('HEAD gets headers only', async () => {
+  const raw = await rawExchange(proxy.port, 'HEAD /h HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.match(raw.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(raw.text.endsWith('\r\n\r\n'), JSON.stringify(raw.text));
+});
+
+test('hop-by-hop request headers are not forwarded', async () => {
+  await rawExchange(proxy.port, 'GET /hop HTTP/1.1\r\nHost: a\r\nConnection: close, x-drop\r\nKeep-Alive: 5\r\nX-Drop: 1\r\nProxy-Connection: x\r\n\r\n');
+  const h = up.requests.at(-1)!.headers;
+  assert.equal(h['x-drop'], undefined);
+  assert.equal(h['keep-alive'], undefined);
+  assert.equal(h['proxy-connection'], undefined);
+});
+
+test('a raw client closing mid-request does not disturb the proxy', async () => {
+  const s = net.connect(proxy.port, '127.0.0.1');
+  await new Promise((r) => s.on('connect', r));
+  s.write('POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc');
+  await new Promise((r) => setTimeout(r, 20));
+  s.destroy();
+  await new Promise((r) => setTimeout(r, 20));
+  const r = await request(proxy.port, { path: '/after' });
+  assert.equal(r.status, 200);
+});
