@@ -65,6 +65,8 @@ export interface LbContext {
   /** Retry host predicates (previous_hosts): true = pick again. */
   shouldSelectAnotherHost?(host: Host): boolean;
   readonly hostSelectionRetryMaxAttempts?: number;
+  /** ORIGINAL_DST with use_http_header and a custom http_header_name: reads a request header. */
+  requestHeader?(name: string): string | undefined;
 }
 
 /** A circuit-breaker resource (Envoy's ResourceLimit). */
@@ -123,6 +125,8 @@ export interface Cluster {
   chooseHost(ctx: LbContext | undefined): Host | undefined;
   /** The pool for `host`, created on first use with the manager's pool factory. */
   connectionPool(host: Host): ConnectionPool;
+  /** The TCP pool for `host` (tcp_proxy), when the manager was given a 'tcp' pool factory. */
+  tcpConnectionPool?(host: Host): ConnectionPool | undefined;
 }
 
 export interface ClusterManager {

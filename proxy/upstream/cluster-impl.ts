@@ -1,0 +1,378 @@
+// One cluster at run time: its ClusterInfo, its hosts grouped by priority, the load balancer, the
+// per-host connection pools (made on first use by the manager's pool factories), and — only when
+// configured — health checkers and an outlier detector. Discovery (static, DNS, EDS, original
+// destination) feeds `setHosts`, which keeps the Host object (pools, stats, health) of every
+// address that stays and drains the pools of hosts that go.
+import type { Canonical } from '../config/canonical';
+import { IssueSink, Result } from '../config/result';
+import type { ClusterConfig } from './cluster-config';
+import { ClusterInfoImpl } from './cluster-info';
+import { HealthCheckStats } from './cluster-stats';
+import { addressString, EdsHealth, parseLoadAssignment } from './endpoint-config';
+import { HealthCheckContext, HealthChecker } from './health-checker';
+import { HealthFlag, HostImpl, HostOwner } from './host';
+import { createLoadBalancer } from './lb-factory';
+import type { LoadBalancer } from './lb-types';
+import { OutlierDetector } from './outlier-detector';
+import { PrioritySet } from './priority-set';
+import type { Cluster, ConnectionPool, ConnectionPoolFactory, Host, HostAddress, LbContext, Locality } from './types';
+
+export interface PoolFactories {
+  readonly http1: ConnectionPoolFactory;
+  readonly tcp?: ConnectionPoolFactory;
+}
+
+/** A host as discovery describes it. */
+export interface HostSpec {
+  readonly address: HostAddress;
+  readonly hostname: string;
+  readonly weight: number;
+  readonly priority: number;
+  readonly locality: Locality;
+  readonly localityWeight: number;
+  readonly health: EdsHealth;
+  readonly metadata: Canonical | undefined;
+  readonly hcPort: number;
+  readonly hcHostname: string;
+}
+
+/** Something that picks hosts itself (ORIGINAL_DST's CLUSTER_PROVIDED balancer). */
+export interface ClusterProvidedLb {
+  chooseHost(ctx: LbContext | undefined): HostImpl | undefined;
+  stop(): void;
+}
+
+const ACTIVE_HC_FLAGS =
+  HealthFlag.FailedActiveHc | HealthFlag.PendingActiveHc | HealthFlag.DegradedActiveHc | HealthFlag.ActiveHcTimeout | HealthFlag.ExcludedViaImmediateHcFail;
+
+export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
+  readonly prioritySet: PrioritySet;
+  hosts: HostImpl[] = [];
+  private byAddress = new Map<string, HostImpl>();
+  private lb: LoadBalancer | undefined;
+  providedLb: ClusterProvidedLb | undefined;
+  readonly outlier: OutlierDetector | undefined;
+  private readonly checkers: HealthChecker[];
+  private initDone = false;
+  private initialized = false;
+  private hostsKnown = false;
+  private sawTraffic = false;
+  private initWaiters: (() => void)[] = [];
+  private stopped = false;
+  /** Hosts taken over from the cluster this one replaces (their pools stay). */
+  private carried: Map<string, HostImpl> | undefined;
+  private carriedHadHc = false;
+  /** Set by whoever started discovery (cluster-discovery.ts); stopped with the cluster. */
+  discovery: { stop(): void } | undefined;
+  addedViaApi = false;
+  versionInfo = '';
+  lastUpdated = new Date();
+
+  constructor(
+    readonly config: ClusterConfig,
+    readonly info: ClusterInfoImpl,
+    private readonly pools: PoolFactories,
+    previous?: ClusterImpl,
+  ) {
+    const a = config.assignment;
+    this.prioritySet = new PrioritySet({
+      panicThreshold: config.commonLb.panicThreshold,
+      overprovisioningFactor: a.overprovisioningFactor,
+      weightedPriorityHealth: a.weightedPriorityHealth,
+      localityWeighted: config.lb.localityWeighted,
+      excludePendingHc: config.commonLb.ignoreNewHostsUntilFirstHc,
+    });
+    this.lb = createLoadBalancer(config.lb, this.prioritySet, info.clusterStats);
+    this.outlier = config.outlier === undefined ? undefined : new OutlierDetector(config.outlier, info.stats);
+    const hcStats = config.healthChecks.length > 0 ? new HealthCheckStats(info.stats) : undefined;
+    this.checkers = config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this));
+    if (previous !== undefined && previous.info === info) {
+      this.carried = previous.byAddress;
+      this.carriedHadHc = previous.checkers.length > 0;
+    }
+    this.rebuild();
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get healthChecked(): boolean {
+    return this.checkers.length > 0;
+  }
+
+  // ---- Cluster (the router's view) ----
+
+  chooseHost(ctx: LbContext | undefined): Host | undefined {
+    if (this.lb !== undefined) return this.lb.chooseHost(ctx);
+    return this.providedLb?.chooseHost(ctx);
+  }
+
+  connectionPool(host: Host): ConnectionPool {
+    const h = host as HostImpl;
+    let p = h.httpPool;
+    if (p === null) p = h.httpPool = this.pools.http1(h, this.info);
+    return p;
+  }
+
+  tcpConnectionPool(host: Host): ConnectionPool | undefined {
+    const f = this.pools.tcp;
+    if (f === undefined) return undefined;
+    const h = host as HostImpl;
+    let p = h.tcpPool;
+    if (p === null) p = h.tcpPool = f(h, this.info);
+    return p;
+  }
+
+  // ---- membership ----
+
+  /** Replaces the host list; returns whether membership changed. Starts checks on new hosts. */
+  setHosts(specs: readonly HostSpec[]): boolean {
+    const next = new Map<string, HostImpl>();
+    const list: HostImpl[] = [];
+    let changed = false;
+    for (const s of specs) {
+      const key = addressString(s.address);
+      if (next.has(key)) continue;
+      let h = this.byAddress.get(key);
+      let fresh = false;
+      let adopted = false;
+      if (h === undefined && this.carried !== undefined) {
+        h = this.carried.get(key);
+        if (h !== undefined) {
+          this.carried.delete(key);
+          h.owner = this;
+          adopted = true;
+        }
+      }
+      if (h === undefined) {
+        h = new HostImpl(this, s.address, s.hostname, s.weight, s.priority, s.locality, s.metadata);
+        fresh = true;
+        changed = true;
+      } else if (h.weight !== s.weight || h.priority !== s.priority || h.hostname !== s.hostname || h.localityWeight !== s.localityWeight) {
+        changed = true;
+      }
+      h.setAddress(s.address);
+      h.hostname = s.hostname;
+      h.weight = s.weight;
+      h.priority = s.priority;
+      h.locality = s.locality;
+      h.localityWeight = s.localityWeight;
+      h.metadata = s.metadata;
+      h.hcPort = s.hcPort;
+      h.hcHostname = s.hcHostname;
+      if (h.setEdsHealth(s.health)) changed = true;
+      next.set(key, h);
+      list.push(h);
+      if (fresh || adopted) this.attach(h, fresh || (adopted && !this.carriedHadHc), adopted);
+    }
+    for (const [key, h] of this.byAddress) {
+      if (!next.has(key)) {
+        changed = true;
+        this.detach(h, true);
+      }
+    }
+    this.byAddress = next;
+    this.hosts = list;
+    this.hostsKnown = true;
+    if (changed) {
+      this.info.clusterStats.membership_change.inc();
+      this.rebuild();
+    }
+    this.maybeInitialized();
+    return changed;
+  }
+
+  /** Adds one host (ORIGINAL_DST creates hosts on demand). */
+  addHost(h: HostImpl): void {
+    const key = h.addressString;
+    if (this.byAddress.has(key)) return;
+    this.byAddress.set(key, h);
+    this.hosts.push(h);
+    if (this.outlier !== undefined) this.outlier.addHost(h);
+    this.info.clusterStats.membership_change.inc();
+    this.rebuild();
+  }
+
+  /** Removes hosts by identity (ORIGINAL_DST cleanup). */
+  removeHosts(gone: readonly HostImpl[]): void {
+    if (gone.length === 0) return;
+    const set = new Set(gone);
+    for (const h of gone) {
+      this.byAddress.delete(h.addressString);
+      this.detach(h, true);
+    }
+    this.hosts = this.hosts.filter((h) => !set.has(h));
+    this.info.clusterStats.membership_change.inc();
+    this.rebuild();
+  }
+
+  private attach(h: HostImpl, fresh: boolean, adopted: boolean): void {
+    if (adopted && this.checkers.length === 0) h.healthFlags &= ~ACTIVE_HC_FLAGS;
+    if (this.outlier !== undefined) this.outlier.addHost(h);
+    for (const c of this.checkers) c.addHost(h, fresh);
+  }
+
+  private detach(h: HostImpl, drain: boolean): void {
+    this.outlier?.removeHost(h);
+    for (const c of this.checkers) c.removeHost(h);
+    if (drain) {
+      h.httpPool?.drain();
+      h.tcpPool?.drain();
+      h.httpPool = null;
+      h.tcpPool = null;
+    }
+  }
+
+  /** EDS (xDS): the cluster's new ClusterLoadAssignment, canonical form. Same as updateEndpoints. */
+  updateHosts(cla: Canonical, path = ''): Result<boolean> {
+    return this.updateEndpoints(cla, path);
+  }
+
+  /** EDS: a ClusterLoadAssignment for this cluster (canonical form). */
+  updateEndpoints(cla: Canonical, path = ''): Result<boolean> {
+    const sink = new IssueSink();
+    const spec = parseLoadAssignment(cla, path, 'ip', sink);
+    const stats = this.info.clusterStats;
+    stats.update_attempt.inc();
+    if (sink.errors.length > 0) {
+      stats.update_failure.inc();
+      return sink.result(false);
+    }
+    const specs: HostSpec[] = [];
+    for (const e of spec.endpoints) {
+      const a = e.address;
+      if (a.kind === 'dns') continue;
+      specs.push({ address: a, hostname: e.hostname, weight: e.weight, priority: e.priority, locality: e.locality, localityWeight: e.localityWeight, health: e.health, metadata: e.metadata, hcPort: e.hcPort, hcHostname: e.hcHostname });
+    }
+    const o = this.prioritySet.options;
+    if (o.overprovisioningFactor !== spec.overprovisioningFactor || o.weightedPriorityHealth !== spec.weightedPriorityHealth) {
+      this.prioritySet.options = { ...o, overprovisioningFactor: spec.overprovisioningFactor, weightedPriorityHealth: spec.weightedPriorityHealth };
+      this.rebuild();
+    }
+    const changed = this.setHosts(specs);
+    stats.update_success.inc();
+    if (specs.length === 0) stats.update_empty.inc();
+    if (!changed) stats.update_no_rebuild.inc();
+    return sink.result(changed);
+  }
+
+  // ---- health ----
+
+  onHostHealthChanged(_host: HostImpl): void {
+    if (!this.stopped) this.rebuild();
+  }
+
+  get clusterName(): string {
+    return this.config.name;
+  }
+
+  get sourceAddress(): { readonly ip: string; readonly port: number } | undefined {
+    return this.info.sourceAddress;
+  }
+
+  trafficSeen(): boolean {
+    if (this.sawTraffic) return true;
+    let seen = this.info.trafficSeen;
+    // With deferred traffic stats the counters may not exist: the hosts' own counts tell.
+    for (let i = 0; !seen && i < this.hosts.length; i++) seen = this.hosts[i].stats.cx_total > 0;
+    return (this.sawTraffic = seen);
+  }
+
+  onHealthCheckResult(host: HostImpl, healthy: boolean, changed: boolean): void {
+    if (this.stopped) return;
+    if (healthy && this.outlier !== undefined && this.outlier.config.successfulActiveHcUnejectHost && host.hasFlag(HealthFlag.FailedOutlierCheck)) {
+      this.outlier.uneject(host);
+    }
+    if (changed) this.rebuild();
+  }
+
+  private rebuild(): void {
+    const ps = this.prioritySet;
+    ps.rebuild(this.hosts);
+    this.lb?.refresh();
+    const s = this.info.clusterStats;
+    s.membership_total.set(ps.total);
+    s.membership_healthy.set(ps.healthyCount);
+    s.membership_degraded.set(ps.degradedCount);
+    s.membership_excluded.set(ps.excludedCount);
+    s.max_host_weight.set(ps.maxWeight);
+  }
+
+  // ---- lifecycle ----
+
+  /** Starts health checks and outlier detection on the current hosts. */
+  start(): void {
+    this.outlier?.start();
+  }
+
+  /** Discovery calls this once the first host list is known (even if empty). */
+  markHostsKnown(): void {
+    this.hostsKnown = true;
+    this.maybeInitialized();
+  }
+
+  private maybeInitialized(): void {
+    if (this.initDone || !this.hostsKnown) return;
+    this.initDone = true;
+    if (this.checkers.length === 0) {
+      this.releaseInit();
+      return;
+    }
+    void Promise.all(this.checkers.map((c) => c.firstRound())).then(() => this.releaseInit());
+  }
+
+  private releaseInit(): void {
+    this.initialized = true;
+    const w = this.initWaiters;
+    this.initWaiters = [];
+    for (const r of w) r();
+  }
+
+  get isInitialized(): boolean {
+    return this.initialized;
+  }
+
+  /** Resolves when the first host list is known and (with health checks) checked once. */
+  whenInitialized(): Promise<void> {
+    if (this.initialized) return Promise.resolve();
+    return new Promise((r) => this.initWaiters.push(r));
+  }
+
+  /**
+   * Stops timers and checks, and drains the pools of every host still ours (hosts a replacing
+   * cluster took over belong to it now, pools included).
+   */
+  shutdown(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.discovery?.stop();
+    this.outlier?.detachAll();
+    for (const c of this.checkers) c.stop();
+    this.providedLb?.stop();
+    for (const h of this.hosts) {
+      if (h.owner !== this) continue;
+      h.httpPool?.drain();
+      h.tcpPool?.drain();
+      h.httpPool = null;
+      h.tcpPool = null;
+    }
+    this.releaseInit();
+  }
+
+  /** Before a replacement takes hosts over: stop our detectors so flags are theirs to set. */
+  handOver(): void {
+    this.discovery?.stop();
+    this.outlier?.detachAll();
+    for (const c of this.checkers) c.stop();
+  }
+
+  get outlierDetector(): OutlierDetector | undefined {
+    return this.outlier;
+  }
+
+  /** Every host, for stats and the admin view. */
+  allHosts(): readonly HostImpl[] {
+    return this.hosts;
+  }
+}

@@ -1,0 +1,75 @@
+// The part of a cluster that connection pools and the router hold on to (Envoy's ClusterInfo):
+// timeouts, limits, protocol options, circuit breakers and the stats scope. It is rebuilt only
+// when one of those settings changes (ClusterConfig.infoKey), so an update that only moves
+// endpoints or changes balancing keeps every pool and stat object.
+import type { Canonical } from '../config/canonical';
+import type { StatsScope } from '../stats/types';
+import { buildResources } from './circuit-breakers';
+import type { ClusterConfig } from './cluster-config';
+import { ClusterStats } from './cluster-stats';
+import { clusterTrafficStats, ClusterTrafficStats } from './http1-pool-stats';
+import type { UpstreamProtocol } from './protocol-options-config';
+import type { ClusterInfo, ClusterResources } from './types';
+
+export class ClusterInfoImpl implements ClusterInfo {
+  readonly name: string;
+  readonly observabilityName: string;
+  readonly connectTimeoutMs: number;
+  readonly perConnectionBufferLimitBytes: number;
+  readonly maxRequestsPerConnection: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnectionDurationMs: number;
+  readonly tcpIdleTimeoutMs: number;
+  readonly upstreamProtocol: UpstreamProtocol;
+  readonly sourceAddress: { readonly ip: string; readonly port: number } | undefined;
+  readonly resources: { readonly default: ClusterResources; readonly high: ClusterResources };
+  readonly stats: StatsScope | undefined;
+  readonly clusterStats: ClusterStats;
+  private traffic: ClusterTrafficStats | undefined;
+  readonly transportSocket: Canonical | undefined;
+  readonly transportSocketMatches: readonly Canonical[];
+  readonly metadata: Canonical | undefined;
+  readonly infoKey: string;
+
+  /**
+   * `statsRoot` is the store (or a scope); the cluster's scope is `cluster.<observability name>.`.
+   * `deferTrafficStats` (Envoy's enable_deferred_creation_stats) creates the upstream_cx_* and
+   * upstream_rq_* stats on first use instead of with the cluster.
+   */
+  constructor(cfg: ClusterConfig, statsRoot: StatsScope | undefined, deferTrafficStats = false) {
+    this.name = cfg.name;
+    this.observabilityName = cfg.observabilityName;
+    this.connectTimeoutMs = cfg.connectTimeoutMs;
+    this.perConnectionBufferLimitBytes = cfg.perConnectionBufferLimitBytes;
+    const p = cfg.protocol;
+    this.maxRequestsPerConnection = p.maxRequestsPerConnection;
+    this.idleTimeoutMs = p.idleTimeoutMs;
+    this.maxConnectionDurationMs = p.maxConnectionDurationMs;
+    this.tcpIdleTimeoutMs = p.tcpIdleTimeoutMs;
+    this.upstreamProtocol = p.protocol;
+    this.sourceAddress = cfg.sourceAddress;
+    this.transportSocket = cfg.transportSocket;
+    this.transportSocketMatches = cfg.transportSocketMatches;
+    this.metadata = cfg.metadata;
+    this.infoKey = cfg.infoKey;
+    this.stats = statsRoot?.scope(`cluster.${cfg.observabilityName}.`);
+    this.resources = buildResources(cfg.circuitBreakers, this.stats);
+    this.clusterStats = new ClusterStats(this.stats);
+    if (!deferTrafficStats) this.traffic = clusterTrafficStats(this);
+  }
+
+  /** The stats the pools and the router update (shared with http1-pool-stats.ts). */
+  get trafficStats(): ClusterTrafficStats {
+    return (this.traffic ??= clusterTrafficStats(this));
+  }
+
+  /** Whether the cluster ever opened an upstream connection (without creating deferred stats). */
+  get trafficSeen(): boolean {
+    return this.traffic !== undefined && this.traffic.upstream_cx_total.value > 0;
+  }
+
+  /** Drops this info's stats from the store unless a newer info of the same name holds them. */
+  release(): void {
+    this.stats?.release();
+  }
+}

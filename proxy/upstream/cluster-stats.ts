@@ -1,0 +1,133 @@
+// The cluster-level stats this folder owns (Envoy's config-update, load-balancer and endpoint
+// stat groups under `cluster.<observability name>.`), resolved once when a ClusterInfo is built.
+// Traffic stats (upstream_cx_*, upstream_rq_*) live in http1-pool-stats.ts, shared with the
+// router and pools; outlier and health-check stats are created only when those are configured.
+import type { Counter, Gauge, StatsScope } from '../stats/types';
+import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
+
+export class ClusterStats {
+  readonly update_attempt: Counter;
+  readonly update_success: Counter;
+  readonly update_failure: Counter;
+  readonly update_empty: Counter;
+  readonly update_no_rebuild: Counter;
+  readonly assignment_stale: Counter;
+  readonly assignment_timeout_received: Counter;
+  readonly version: Gauge;
+  readonly lb_healthy_panic: Counter;
+  readonly lb_local_cluster_not_ok: Counter;
+  readonly lb_recalculate_zone_structures: Counter;
+  readonly lb_zone_cluster_too_small: Counter;
+  readonly lb_zone_no_capacity_left: Counter;
+  readonly lb_zone_number_differs: Counter;
+  readonly lb_zone_routing_all_directly: Counter;
+  readonly lb_zone_routing_sampled: Counter;
+  readonly lb_zone_routing_cross_zone: Counter;
+  readonly membership_change: Counter;
+  readonly membership_healthy: Gauge;
+  readonly membership_degraded: Gauge;
+  readonly membership_excluded: Gauge;
+  readonly membership_total: Gauge;
+  readonly max_host_weight: Gauge;
+
+  constructor(scope: StatsScope | undefined) {
+    const c = (n: string): Counter => (scope ? scope.counter(n) : NULL_COUNTER);
+    const g = (n: string): Gauge => (scope ? scope.gauge(n) : NULL_GAUGE);
+    this.update_attempt = c('update_attempt');
+    this.update_success = c('update_success');
+    this.update_failure = c('update_failure');
+    this.update_empty = c('update_empty');
+    this.update_no_rebuild = c('update_no_rebuild');
+    this.assignment_stale = c('assignment_stale');
+    this.assignment_timeout_received = c('assignment_timeout_received');
+    this.version = g('version');
+    this.lb_healthy_panic = c('lb_healthy_panic');
+    this.lb_local_cluster_not_ok = c('lb_local_cluster_not_ok');
+    this.lb_recalculate_zone_structures = c('lb_recalculate_zone_structures');
+    this.lb_zone_cluster_too_small = c('lb_zone_cluster_too_small');
+    this.lb_zone_no_capacity_left = c('lb_zone_no_capacity_left');
+    this.lb_zone_number_differs = c('lb_zone_number_differs');
+    this.lb_zone_routing_all_directly = c('lb_zone_routing_all_directly');
+    this.lb_zone_routing_sampled = c('lb_zone_routing_sampled');
+    this.lb_zone_routing_cross_zone = c('lb_zone_routing_cross_zone');
+    this.membership_change = c('membership_change');
+    this.membership_healthy = g('membership_healthy');
+    this.membership_degraded = g('membership_degraded');
+    this.membership_excluded = g('membership_excluded');
+    this.membership_total = g('membership_total');
+    this.max_host_weight = g('max_host_weight');
+  }
+}
+
+/** `outlier_detection.*` (Envoy's ALL_OUTLIER_DETECTION_STATS). */
+export class OutlierStats {
+  readonly ejections_active: Gauge;
+  readonly ejections_overflow: Counter;
+  readonly ejections_enforced_total: Counter;
+  readonly ejections_total: Counter;
+  readonly ejections_consecutive_5xx: Counter;
+  readonly ejections_enforced_consecutive_5xx: Counter;
+  readonly ejections_detected_consecutive_5xx: Counter;
+  readonly ejections_success_rate: Counter;
+  readonly ejections_enforced_success_rate: Counter;
+  readonly ejections_detected_success_rate: Counter;
+  readonly ejections_enforced_consecutive_gateway_failure: Counter;
+  readonly ejections_detected_consecutive_gateway_failure: Counter;
+  readonly ejections_enforced_consecutive_local_origin_failure: Counter;
+  readonly ejections_detected_consecutive_local_origin_failure: Counter;
+  readonly ejections_enforced_local_origin_success_rate: Counter;
+  readonly ejections_detected_local_origin_success_rate: Counter;
+  readonly ejections_enforced_failure_percentage: Counter;
+  readonly ejections_detected_failure_percentage: Counter;
+  readonly ejections_enforced_failure_percentage_local_origin: Counter;
+  readonly ejections_detected_failure_percentage_local_origin: Counter;
+
+  constructor(scope: StatsScope | undefined) {
+    const c = (n: string): Counter => (scope ? scope.counter(`outlier_detection.${n}`) : NULL_COUNTER);
+    this.ejections_active = scope ? scope.gauge('outlier_detection.ejections_active') : NULL_GAUGE;
+    this.ejections_overflow = c('ejections_overflow');
+    this.ejections_enforced_total = c('ejections_enforced_total');
+    this.ejections_total = c('ejections_total');
+    this.ejections_consecutive_5xx = c('ejections_consecutive_5xx');
+    this.ejections_enforced_consecutive_5xx = c('ejections_enforced_consecutive_5xx');
+    this.ejections_detected_consecutive_5xx = c('ejections_detected_consecutive_5xx');
+    this.ejections_success_rate = c('ejections_success_rate');
+    this.ejections_enforced_success_rate = c('ejections_enforced_success_rate');
+    this.ejections_detected_success_rate = c('ejections_detected_success_rate');
+    this.ejections_enforced_consecutive_gateway_failure = c('ejections_enforced_consecutive_gateway_failure');
+    this.ejections_detected_consecutive_gateway_failure = c('ejections_detected_consecutive_gateway_failure');
+    this.ejections_enforced_consecutive_local_origin_failure = c('ejections_enforced_consecutive_local_origin_failure');
+    this.ejections_detected_consecutive_local_origin_failure = c('ejections_detected_consecutive_local_origin_failure');
+    this.ejections_enforced_local_origin_success_rate = c('ejections_enforced_local_origin_success_rate');
+    this.ejections_detected_local_origin_success_rate = c('ejections_detected_local_origin_success_rate');
+    this.ejections_enforced_failure_percentage = c('ejections_enforced_failure_percentage');
+    this.ejections_detected_failure_percentage = c('ejections_detected_failure_percentage');
+    this.ejections_enforced_failure_percentage_local_origin = c('ejections_enforced_failure_percentage_local_origin');
+    this.ejections_detected_failure_percentage_local_origin = c('ejections_detected_failure_percentage_local_origin');
+  }
+}
+
+/** `health_check.*` (Envoy's ALL_HEALTH_CHECKER_STATS). */
+export class HealthCheckStats {
+  readonly attempt: Counter;
+  readonly success: Counter;
+  readonly failure: Counter;
+  readonly passive_failure: Counter;
+  readonly network_failure: Counter;
+  readonly verify_cluster: Counter;
+  readonly healthy: Gauge;
+  readonly degraded: Gauge;
+
+  constructor(scope: StatsScope | undefined) {
+    const c = (n: string): Counter => (scope ? scope.counter(`health_check.${n}`) : NULL_COUNTER);
+    const g = (n: string): Gauge => (scope ? scope.gauge(`health_check.${n}`) : NULL_GAUGE);
+    this.attempt = c('attempt');
+    this.success = c('success');
+    this.failure = c('failure');
+    this.passive_failure = c('passive_failure');
+    this.network_failure = c('network_failure');
+    this.verify_cluster = c('verify_cluster');
+    this.healthy = g('healthy');
+    this.degraded = g('degraded');
+  }
+}

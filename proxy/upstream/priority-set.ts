@@ -1,0 +1,146 @@
+// A cluster's hosts grouped by priority (Envoy's PrioritySet/HostSet): per priority the hosts,
+// the healthy, degraded and excluded partitions, optional per-locality groups with their
+// effective weights, and the split of load over priorities with panic flags. Rebuilt whenever
+// membership or health changes (rare), so picking only reads arrays.
+import { EdfScheduler } from './edf-scheduler';
+import { HealthFlag, HostImpl } from './host';
+import { computePriorityLoad, PriorityCounts, PriorityLoad } from './priority-load';
+
+export interface LocalityGroup {
+  readonly key: string;
+  readonly weight: number;
+  readonly hosts: HostImpl[];
+  readonly healthy: HostImpl[];
+  readonly degraded: HostImpl[];
+  excluded: number;
+}
+
+export class HostSet {
+  hosts: HostImpl[] = [];
+  healthy: HostImpl[] = [];
+  degraded: HostImpl[] = [];
+  excluded = 0;
+  /** Only with locality-weighted balancing. */
+  localities: LocalityGroup[] | null = null;
+  healthyLocalities: EdfScheduler | null = null;
+  degradedLocalities: EdfScheduler | null = null;
+
+  constructor(readonly priority: number) {}
+
+  counts(factor: number): PriorityCounts {
+    let hw = 0;
+    let dw = 0;
+    let tw = 0;
+    for (const h of this.healthy) hw += h.weight;
+    for (const h of this.degraded) dw += h.weight;
+    for (const h of this.hosts) tw += h.weight;
+    return {
+      total: this.hosts.length - this.excluded,
+      healthy: this.healthy.length,
+      degraded: this.degraded.length,
+      all: this.hosts.length,
+      healthyWeight: hw,
+      degradedWeight: dw,
+      totalWeight: tw,
+      overprovisioningFactor: factor,
+    };
+  }
+}
+
+/** Envoy's effective locality weight: weight x min(1, factor/100 x eligible/(hosts-excluded)). */
+function effectiveWeight(g: LocalityGroup, eligible: number, factor: number): number {
+  const count = g.hosts.length - g.excluded;
+  if (count <= 0 || g.weight <= 0) return 0;
+  return g.weight * Math.min(1, (factor / 100) * (eligible / count));
+}
+
+export interface PrioritySetOptions {
+  readonly panicThreshold: number;
+  readonly overprovisioningFactor: number;
+  readonly weightedPriorityHealth: boolean;
+  readonly localityWeighted: boolean;
+  /** common_lb_config.ignore_new_hosts_until_first_hc: pending hosts are excluded. */
+  readonly excludePendingHc: boolean;
+}
+
+export class PrioritySet {
+  sets: HostSet[] = [new HostSet(0)];
+  load: PriorityLoad = { healthy: [100], degraded: [0], panic: [false] };
+  /** Sums over priorities, for the membership gauges. */
+  total = 0;
+  healthyCount = 0;
+  degradedCount = 0;
+  excludedCount = 0;
+  maxWeight = 0;
+
+  constructor(public options: PrioritySetOptions) {}
+
+  /** Regroups `hosts` (each with its current priority and flags) and recomputes loads. */
+  rebuild(hosts: readonly HostImpl[]): void {
+    const o = this.options;
+    let maxPriority = 0;
+    for (const h of hosts) if (h.priority > maxPriority) maxPriority = h.priority;
+    const sets: HostSet[] = [];
+    for (let p = 0; p <= maxPriority; p++) sets.push(new HostSet(p));
+    let healthy = 0;
+    let degraded = 0;
+    let excluded = 0;
+    let maxWeight = 0;
+    const excludeMask = HealthFlag.ExcludedViaImmediateHcFail | (o.excludePendingHc ? HealthFlag.PendingActiveHc : 0);
+    for (const h of hosts) {
+      const s = sets[h.priority];
+      s.hosts.push(h);
+      if (h.weight > maxWeight) maxWeight = h.weight;
+      if ((h.healthFlags & excludeMask) !== 0) {
+        s.excluded++;
+        excluded++;
+        continue;
+      }
+      if (h.healthy()) {
+        if (h.degraded()) {
+          s.degraded.push(h);
+          degraded++;
+        } else {
+          s.healthy.push(h);
+          healthy++;
+        }
+      }
+    }
+    if (o.localityWeighted) for (const s of sets) this.groupLocalities(s, excludeMask);
+    this.sets = sets;
+    this.total = hosts.length;
+    this.healthyCount = healthy;
+    this.degradedCount = degraded;
+    this.excludedCount = excluded;
+    this.maxWeight = maxWeight;
+    this.load = computePriorityLoad(
+      sets.map((s) => s.counts(o.overprovisioningFactor)),
+      o.panicThreshold,
+      o.weightedPriorityHealth,
+    );
+  }
+
+  private groupLocalities(s: HostSet, excludeMask: number): void {
+    const byKey = new Map<string, LocalityGroup>();
+    const groups: LocalityGroup[] = [];
+    for (const h of s.hosts) {
+      const l = h.locality;
+      const key = `${l.region}\u0000${l.zone}\u0000${l.sub_zone}`;
+      let g = byKey.get(key);
+      if (g === undefined) {
+        g = { key, weight: h.localityWeight, hosts: [], healthy: [], degraded: [], excluded: 0 };
+        byKey.set(key, g);
+        groups.push(g);
+      }
+      g.hosts.push(h);
+      if ((h.healthFlags & excludeMask) !== 0) g.excluded++;
+      else if (h.healthy()) (h.degraded() ? g.degraded : g.healthy).push(h);
+    }
+    const f = this.options.overprovisioningFactor;
+    const hw = groups.map((g) => effectiveWeight(g, g.healthy.length, f));
+    const dw = groups.map((g) => effectiveWeight(g, g.degraded.length, f));
+    s.localities = groups;
+    s.healthyLocalities = hw.some((w) => w > 0) ? new EdfScheduler(hw) : null;
+    s.degradedLocalities = dw.some((w) => w > 0) ? new EdfScheduler(dw) : null;
+  }
+}
