@@ -7,6 +7,16 @@ import { loggingConfig } from './logging-config';
 import { parseCommandLine, ServerOptions } from './options';
 import { createRegistry } from './extensions';
 import { Server } from './server';
+import { StartupError } from './data-plane';
+
+const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
+  curl localhost:10000/                   # a direct_response
+  curl localhost:10000/stats/prometheus   # proxied to the admin port through the STATIC cluster 'admin'
+  curl localhost:15000/ready              # LIVE
+  curl localhost:15000/clusters
+  curl localhost:15000/config_dump
+Stop with Ctrl-C.
+`;
 
 function exitWith(code: number, text?: string, stream: 'stdout' | 'stderr' = 'stderr'): void {
   if (text) (stream === 'stdout' ? process.stdout : process.stderr).write(text.endsWith('\n') ? text : `${text}\n`);
@@ -22,8 +32,11 @@ export function main(argv: readonly string[]): void {
   const log = getLogger('main');
   for (const w of cl.warnings) log.warn(w);
   run(o).catch((e: unknown) => {
-    log.fatal('tsenvoy failed to start: %s', (e as Error)?.stack ?? String(e));
+    if (e instanceof StartupError) {
+      log.fatal('tsenvoy could not start:\n%s\nFree the port or change the address in the config, then start again.', e.message);
+    } else log.fatal('tsenvoy failed to start: %s', (e as Error)?.stack ?? String(e));
     process.exitCode = 1;
+    process.exit(1);
   });
 }
 
@@ -49,6 +62,7 @@ async function run(o: ServerOptions): Promise<void> {
     return exitWith(0, `configuration '${label}' OK`, 'stdout');
   }
   await server.start();
+  if (!o.configPath && !o.configYaml) process.stdout.write(DEFAULT_HINT);
   if (o.mode === 'init_only') {
     await server.shutdown('init_only mode');
     return;
