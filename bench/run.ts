@@ -1,15 +1,17 @@
-// The bench runner: `node dist/bench/run.js [cold-start] [http] [tcp] [micro]` (all, in that order,
+// The bench runner: `node dist/bench/run.js [cold-start] [http] [tcp] [micro] [http-hcm]` (the first four, in that order,
 // when none is named). Each scenario starts its own peers and stops them, even on error; one
 // scenario failing is reported and the next one still runs.
 import { stopAll } from './lib/procs';
 import { runColdStartScenario } from './scenarios/cold-start';
 import { runHttpScenario } from './scenarios/http';
+import { runHttpHcmScenario } from './scenarios/http-hcm';
 import { runMicroScenario } from './scenarios/micro';
 import { runTcpScenario } from './scenarios/tcp';
 
 const SCENARIOS: Readonly<Record<string, () => Promise<void>>> = {
   'cold-start': runColdStartScenario,
   http: runHttpScenario,
+  'http-hcm': runHttpHcmScenario,
   tcp: runTcpScenario,
   micro: runMicroScenario,
 };
@@ -20,7 +22,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`bench: unknown scenario(s) ${unknown.join(', ')}; choose from ${Object.keys(SCENARIOS).join(', ')}`);
     return 2;
   }
-  const picked = argv.length ? argv : Object.keys(SCENARIOS);
+  // http-hcm (the proxy path without the server) runs only when named.
+  const picked = argv.length ? argv : Object.keys(SCENARIOS).filter((n) => n !== 'http-hcm');
   let failed = 0;
   for (const name of picked) {
     console.log(`\n######## scenario ${name}`);

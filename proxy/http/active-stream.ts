@@ -22,11 +22,15 @@ const enum Timer {
   MaxDuration,
 }
 
+/** Placeholder until begin(); never written to (begin/beginWithoutHead replace it first). */
+const NO_HEADERS = new HeaderMapImpl();
+
 class RequestHeadImpl implements RequestHead {
   method = '';
   path = '';
   scheme = 'http';
-  headers = new HeaderMapImpl();
+  /** The parser's map (begin) or a fresh one (beginWithoutHead): never a spare one per stream. */
+  headers = NO_HEADERS;
   versionMinor = 1;
   upgradeType = '';
   get authority(): string {
@@ -64,7 +68,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
     private readonly conn: HcmConnection,
     private readonly routes: RouteSource,
   ) {
-    this.streamInfo = new StreamInfo(conn.info);
+    this.streamInfo = new StreamInfo(conn.info, conn.config.accessLoggers.length > 0);
   }
 
   get connection(): HcmConnection['info'] {
@@ -79,6 +83,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
 
   /** Error streams (codec errors, header timeout) have no head; they only log. */
   beginWithoutHead(): void {
+    this.request.headers = new HeaderMapImpl();
     this.requestComplete = true;
     this.headersDone = true;
     this.streamInfo.requestHeaders = this.request.headers;
@@ -228,7 +233,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
 
   private markRequestComplete(): void {
     this.requestComplete = true;
-    this.streamInfo.lastDownstreamRxMs = this.streamInfo.sinceStart();
+    if (this.streamInfo.timed) this.streamInfo.lastDownstreamRxMs = this.streamInfo.sinceStart();
     if (this.requestTimer !== undefined) timerWheel.cancel(this.requestTimer);
   }
 
@@ -344,7 +349,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
       if (f.encodeHeaders !== undefined) f.encodeHeaders(status, headers, endStream);
     }
     mutateResponseHeaders(headers, status, this.conn.config, this.request.headers.get('x-request-id'));
-    info.firstDownstreamTxMs = info.sinceStart();
+    if (info.timed) info.firstDownstreamTxMs = info.sinceStart();
     this.conn.writeResponseHead(this, status, headers, endStream);
     if (endStream) this.onResponseComplete();
   }
@@ -371,7 +376,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
 
   private onResponseComplete(): void {
     this.responseComplete = true;
-    this.streamInfo.lastDownstreamTxMs = this.streamInfo.sinceStart();
+    if (this.streamInfo.timed) this.streamInfo.lastDownstreamTxMs = this.streamInfo.sinceStart();
     if (!this.requestComplete) {
       this.closeConnection = true;
       this.conn.config.stats.downstream_rq_response_before_rq_complete.inc();

@@ -2,7 +2,66 @@
 // hash map at the dozen headers a request carries), plus the raw bytes of the received header
 // block. While no received header was changed or removed, serialising reuses those bytes and
 // appends only what the proxy added, so a forwarded head is not rebuilt field by field.
+//
+// `bits` says which headers the connection manager and router care about *may* be present: a clear
+// bit means absent for sure, so the managed-header code skips its lookups for the usual request
+// that carries none of them (a dozen scans per request otherwise).
 import type { HeaderMap } from './header-map';
+
+/** Header families with a presence bit (see `headerBit`). */
+export const enum HeaderBit {
+  /** connection, keep-alive, proxy-connection, transfer-encoding, te, upgrade */
+  HopByHop = 1,
+  /** any x-envoy-* header */
+  XEnvoy = 2,
+  XForwardedFor = 4,
+  XForwardedProto = 8,
+  XRequestId = 16,
+  Via = 32,
+  ContentLength = 64,
+  Server = 128,
+  Date = 256,
+  /** grpc-status (retry_on grpc codes) */
+  GrpcStatus = 512,
+}
+
+/** The presence bit of a lower-case header name (0 for names nobody asks about in bulk). */
+export function headerBit(name: string): number {
+  switch (name.length) {
+    case 2:
+      return name === 'te' ? HeaderBit.HopByHop : 0;
+    case 3:
+      return name === 'via' ? HeaderBit.Via : 0;
+    case 4:
+      return name === 'date' ? HeaderBit.Date : 0;
+    case 6:
+      return name === 'server' ? HeaderBit.Server : 0;
+    case 7:
+      return name === 'upgrade' ? HeaderBit.HopByHop : 0;
+    case 10:
+      return name === 'connection' || name === 'keep-alive' ? HeaderBit.HopByHop : 0;
+    case 11:
+      return name === 'grpc-status' ? HeaderBit.GrpcStatus : 0;
+    case 12:
+      if (name === 'x-request-id') return HeaderBit.XRequestId;
+      break;
+    case 14:
+      if (name === 'content-length') return HeaderBit.ContentLength;
+      break;
+    case 15:
+      if (name === 'x-forwarded-for') return HeaderBit.XForwardedFor;
+      break;
+    case 16:
+      if (name === 'proxy-connection') return HeaderBit.HopByHop;
+      break;
+    case 17:
+      if (name === 'transfer-encoding') return HeaderBit.HopByHop;
+      if (name === 'x-forwarded-proto') return HeaderBit.XForwardedProto;
+      break;
+  }
+  // x-envoy-*: 'x' then '-envoy-'.
+  return name.length > 8 && name.charCodeAt(0) === 120 && name.startsWith('x-envoy-') ? HeaderBit.XEnvoy : 0;
+}
 
 export class HeaderMapImpl implements HeaderMap {
   readonly names: string[] = [];
@@ -14,6 +73,8 @@ export class HeaderMapImpl implements HeaderMap {
   rawCount = 0;
   /** A received entry was changed or removed: `raw` no longer describes them. */
   rawDirty = false;
+  /** Presence bits (HeaderBit) of every name ever added; never cleared by removal. */
+  bits = 0;
 
   get size(): number {
     return this.names.length;
@@ -23,6 +84,14 @@ export class HeaderMapImpl implements HeaderMap {
   push(name: string, value: string): void {
     this.names.push(name);
     this.values.push(value);
+    this.bits |= headerBit(name);
+  }
+
+  /** Codec use: appends a parsed entry whose presence bit the codec already computed. */
+  pushWithBit(name: string, value: string, bit: number): void {
+    this.names.push(name);
+    this.values.push(value);
+    this.bits |= bit;
   }
 
   /** Codec use: the entries pushed so far are exactly the lines of `raw`. */
@@ -31,6 +100,11 @@ export class HeaderMapImpl implements HeaderMap {
     this.rawStart = start;
     this.rawCount = this.names.length;
     this.rawDirty = false;
+  }
+
+  /** True when `bit` may be present (false: certainly absent). */
+  mayHave(bit: number): boolean {
+    return (this.bits & bit) !== 0;
   }
 
   get(name: string): string | undefined {
@@ -64,8 +138,7 @@ export class HeaderMapImpl implements HeaderMap {
     const names = this.names;
     const i = names.indexOf(name);
     if (i < 0) {
-      names.push(name);
-      this.values.push(value);
+      this.push(name, value);
       return;
     }
     if (this.values[i] !== value) {
@@ -77,8 +150,7 @@ export class HeaderMapImpl implements HeaderMap {
   }
 
   add(name: string, value: string): void {
-    this.names.push(name);
-    this.values.push(value);
+    this.push(name, value);
   }
 
   remove(name: string): void {

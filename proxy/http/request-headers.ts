@@ -2,11 +2,11 @@
 // mutateRequestHeaders / mutateResponseHeaders): x-forwarded-for and the trusted client address,
 // x-forwarded-proto, internal-request detection and the stripping of x-envoy-* headers from edge
 // requests, x-request-id, via, and on the way back server, date and hop-by-hop removal.
-import { randomUUID } from 'node:crypto';
 import type { RequestHead } from './filter-types';
 import type { HcmConfig } from './hcm-config';
-import type { HeaderMapImpl } from './header-map-impl';
+import { HeaderBit, type HeaderMapImpl } from './header-map-impl';
 import { httpDate } from './local-reply';
+import { newRequestId } from './request-id';
 import type { DownstreamConnectionInfo } from './stream-info';
 
 /** x-envoy-* request headers Envoy removes from requests it does not trust (cleanInternalHeaders). */
@@ -57,16 +57,22 @@ function lastXffAddress(xff: string | undefined, trustedHops: number): string | 
 
 export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectionInfo, cfg: HcmConfig): RequestMutationResult {
   const h = req.headers;
-  // Hop-by-hop headers and the headers the Connection header nominates.
-  const connection = h.get('connection');
-  if (connection !== undefined) {
-    for (const tok of connection.split(',')) {
-      const t = tok.trim().toLowerCase();
-      if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade' && !t.startsWith(':') && t !== 'host') h.remove(t);
+  // Presence bits skip the lookups for headers the request does not carry (the usual case for
+  // all of them): a clear bit means absent for sure.
+  const bits = h.bits;
+  const secureProto = conn.secure ? 'https' : 'http';
+  if ((bits & HeaderBit.HopByHop) !== 0) {
+    // Hop-by-hop headers and the headers the Connection header nominates.
+    const connection = h.get('connection');
+    if (connection !== undefined) {
+      for (const tok of connection.split(',')) {
+        const t = tok.trim().toLowerCase();
+        if (t && t !== 'close' && t !== 'keep-alive' && t !== 'upgrade' && !t.startsWith(':') && t !== 'host') h.remove(t);
+      }
     }
   }
   if (req.upgradeType === '') {
-    for (const n of HOP_BY_HOP) if (h.has(n)) h.remove(n);
+    if ((bits & HeaderBit.HopByHop) !== 0) for (const n of HOP_BY_HOP) if (h.has(n)) h.remove(n);
   } else {
     // An upgrade keeps `connection: upgrade` and `upgrade` for the upstream.
     if (h.has('keep-alive')) h.remove('keep-alive');
@@ -76,9 +82,11 @@ export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectio
     else if (h.has('connection')) h.remove('connection');
   }
 
-  if (h.has('x-envoy-internal')) h.remove('x-envoy-internal');
+  const envoyHeaders = (bits & HeaderBit.XEnvoy) !== 0;
+  if (envoyHeaders && h.has('x-envoy-internal')) h.remove('x-envoy-internal');
   const remoteIp = conn.remoteIp;
-  const xffBefore = h.getJoined('x-forwarded-for');
+  const xffBefore = (bits & HeaderBit.XForwardedFor) !== 0 ? h.getJoined('x-forwarded-for') : undefined;
+  let hasProto = (bits & HeaderBit.XForwardedProto) !== 0 && h.has('x-forwarded-proto');
   let finalIp: string | undefined;
   let allowTrustedChecks = false;
   if (cfg.useRemoteAddress) {
@@ -91,17 +99,20 @@ export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectio
       if (xffBefore === undefined) h.add('x-forwarded-for', append);
       else h.set('x-forwarded-for', `${xffBefore},${append}`);
     }
-    if (cfg.xffNumTrustedHops === 0 || !h.has('x-forwarded-proto')) h.set('x-forwarded-proto', conn.secure ? 'https' : 'http');
+    if (cfg.xffNumTrustedHops === 0 || !hasProto) {
+      h.set('x-forwarded-proto', secureProto);
+      hasProto = true;
+    }
   } else {
     finalIp = lastXffAddress(xffBefore, cfg.xffNumTrustedHops);
   }
-  if (!h.has('x-forwarded-proto')) h.add('x-forwarded-proto', conn.secure ? 'https' : 'http');
+  if (!hasProto) h.add('x-forwarded-proto', secureProto);
   // Internal: a request straight from an internal address to a proxy using the remote address.
   const internal = allowTrustedChecks && finalIp !== undefined && cfg.isInternal(finalIp);
   const trustedClientIp = finalIp ?? remoteIp;
   const edge = !internal && cfg.useRemoteAddress;
   if (internal) h.add('x-envoy-internal', 'true');
-  else {
+  else if (envoyHeaders) {
     for (let i = edge ? 0 : 3; i < INTERNAL_REQUEST_HEADERS.length; i++) {
       const n = INTERNAL_REQUEST_HEADERS[i];
       if (h.has(n)) h.remove(n);
@@ -110,41 +121,46 @@ export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectio
   if (edge) h.set('x-envoy-external-address', trustedClientIp);
 
   if (cfg.generateRequestId) {
-    const rid = h.get('x-request-id');
-    if (rid === undefined) h.add('x-request-id', randomUUID());
-    else if (edge && !cfg.preserveExternalRequestId) h.set('x-request-id', randomUUID());
+    const rid = (bits & HeaderBit.XRequestId) !== 0 ? h.get('x-request-id') : undefined;
+    if (rid === undefined) h.add('x-request-id', newRequestId());
+    else if (edge && !cfg.preserveExternalRequestId) h.set('x-request-id', newRequestId());
   }
   if (cfg.via) {
     const v = h.get('via');
     if (v === undefined) h.add('via', cfg.via);
     else h.set('via', `${v},${cfg.via}`);
   }
-  req.scheme = h.get('x-forwarded-proto') ?? (conn.secure ? 'https' : 'http');
+  req.scheme = h.get('x-forwarded-proto') ?? secureProto;
   return { internal, trustedClientIp };
 }
 
 /** Server, date, via, request id echo; hop-by-hop headers out (the codec re-adds framing). */
 export function mutateResponseHeaders(h: HeaderMapImpl, status: number, cfg: HcmConfig, requestId: string | undefined): void {
-  for (const n of HOP_BY_HOP) {
-    if (n === 'upgrade' || n === 'connection') {
-      if (status === 101) continue;
+  const bits = h.bits;
+  if ((bits & HeaderBit.HopByHop) !== 0) {
+    for (const n of HOP_BY_HOP) {
+      if (n === 'upgrade' || n === 'connection') {
+        if (status === 101) continue;
+      }
+      if (h.has(n)) h.remove(n);
     }
-    if (h.has(n)) h.remove(n);
   }
   switch (cfg.serverHeaderTransformation) {
     case 'OVERWRITE':
-      if (h.get('server') !== cfg.serverName) h.set('server', cfg.serverName);
+      if ((bits & HeaderBit.Server) === 0) h.add('server', cfg.serverName);
+      else if (h.get('server') !== cfg.serverName) h.set('server', cfg.serverName);
       break;
     case 'APPEND_IF_ABSENT':
-      if (!h.has('server')) h.add('server', cfg.serverName);
+      if ((bits & HeaderBit.Server) === 0 || !h.has('server')) h.add('server', cfg.serverName);
       break;
     case 'PASS_THROUGH':
       break;
   }
   const d = httpDate();
-  if (h.get('date') !== d) h.set('date', d);
+  if ((bits & HeaderBit.Date) === 0) h.add('date', d);
+  else if (h.get('date') !== d) h.set('date', d);
   if (cfg.via) {
-    const v = h.get('via');
+    const v = (bits & HeaderBit.Via) !== 0 ? h.get('via') : undefined;
     if (v === undefined) h.add('via', cfg.via);
     else h.set('via', `${v},${cfg.via}`);
   }

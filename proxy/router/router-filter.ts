@@ -8,7 +8,7 @@ import { ResetReason, RESET_REASON_TEXT } from '../http/codec-types';
 import type { FilterCallbacks, HttpStreamFilter, RequestHead } from '../http/filter-types';
 import { FilterStatus } from '../http/filter-types';
 import type { H1Parser } from '../http/h1/h1-parser';
-import type { HeaderMapImpl } from '../http/header-map-impl';
+import { HeaderBit, type HeaderMapImpl } from '../http/header-map-impl';
 import { Details, LocalReplyBody } from '../http/local-reply';
 import { ResponseFlag } from '../http/response-flags';
 import type { Http1ConnectionPool } from '../upstream/http1-pool';
@@ -24,6 +24,18 @@ import { UpstreamRequest, UpstreamRequestOwner } from './upstream-request';
 const enum Timer {
   Global,
   Backoff,
+}
+
+let lastMs = -1;
+let lastMsText = '';
+
+/** String(ms) for header values, remembered for the last value (a route's timeout repeats). */
+function msString(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastMsText = String(ms);
+  }
+  return lastMsText;
 }
 
 /** Methods whose requests carry no body: no `content-length: 0` is added for them. */
@@ -124,32 +136,42 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     this.stats = clusterTrafficStats(cluster.info);
     info.upstreamClusterName = cluster.info.observabilityName || cluster.info.name;
     const h = req.headers;
+    // No x-envoy-* header at all (the usual request): the header overrides below are skipped.
+    const envoyHeaders = h.mayHave(HeaderBit.XEnvoy);
 
     // Timeouts: the route's, overridden by trusted headers (removed before forwarding).
     this.timeoutMs = route.timeoutMs;
-    const rqTimeout = h.get('x-envoy-upstream-rq-timeout-ms');
-    if (rqTimeout !== undefined) {
-      if (/^\d+$/.test(rqTimeout)) this.timeoutMs = Number(rqTimeout);
-      h.remove('x-envoy-upstream-rq-timeout-ms');
-    }
     const policy = route.retryPolicy;
     this.perTryTimeoutMs = policy?.perTryTimeoutMs ?? 0;
     this.perTryIdleTimeoutMs = policy?.perTryIdleTimeoutMs ?? 0;
-    const ptHeader = h.get('x-envoy-upstream-rq-per-try-timeout-ms');
-    if (ptHeader !== undefined) {
-      if (/^\d+$/.test(ptHeader)) this.perTryTimeoutMs = Number(ptHeader);
-      h.remove('x-envoy-upstream-rq-per-try-timeout-ms');
+    if (envoyHeaders) {
+      const rqTimeout = h.get('x-envoy-upstream-rq-timeout-ms');
+      if (rqTimeout !== undefined) {
+        if (/^\d+$/.test(rqTimeout)) this.timeoutMs = Number(rqTimeout);
+        h.remove('x-envoy-upstream-rq-timeout-ms');
+      }
+      const ptHeader = h.get('x-envoy-upstream-rq-per-try-timeout-ms');
+      if (ptHeader !== undefined) {
+        if (/^\d+$/.test(ptHeader)) this.perTryTimeoutMs = Number(ptHeader);
+        h.remove('x-envoy-upstream-rq-per-try-timeout-ms');
+      }
     }
     if (!this.config.suppressEnvoyHeaders) {
       const expected = this.perTryTimeoutMs > 0 && (this.timeoutMs === 0 || this.perTryTimeoutMs < this.timeoutMs) ? this.perTryTimeoutMs : this.timeoutMs;
-      if (expected > 0) h.set('x-envoy-expected-rq-timeout-ms', String(expected));
+      if (expected > 0) {
+        if (envoyHeaders) h.set('x-envoy-expected-rq-timeout-ms', msString(expected));
+        else h.add('x-envoy-expected-rq-timeout-ms', msString(expected));
+      }
     }
 
-    const rs = new RetryState(policy, h, cluster.info.resources.default.retries);
-    if (rs.enabled) {
-      this.retry = rs;
-      this.hostSelectionRetryMaxAttempts = policy?.hostSelectionRetryMaxAttempts;
-      if (policy?.previousHosts) this.previousHosts = [];
+    // Retry state only when a policy or a retry header can enable retries.
+    if (envoyHeaders || (policy !== undefined && policy.retryOn !== 0)) {
+      const rs = new RetryState(policy, h, cluster.info.resources.default.retries);
+      if (rs.enabled) {
+        this.retry = rs;
+        this.hostSelectionRetryMaxAttempts = policy?.hostSelectionRetryMaxAttempts;
+        if (policy?.previousHosts) this.previousHosts = [];
+      }
     }
 
     // Rewrites and header mutations.
@@ -272,8 +294,11 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     const conn = up.conn!;
     const info = this.cb.streamInfo;
     info.upstreamLocalAddress = conn.localAddress;
-    if (info.firstUpstreamTxMs < 0) info.firstUpstreamTxMs = info.sinceStart();
-    conn.cork();
+    if (info.timed && info.firstUpstreamTxMs < 0) info.firstUpstreamTxMs = info.sinceStart();
+    // A request without body (the usual GET) leaves in one plain write: corking a single chunk
+    // only adds Writable buffering; with body parts queued, cork makes them one writev.
+    const cork = !this.tunnel && (this.body.length > 0 || (this.requestEnded && this.upstreamChunked));
+    if (cork) conn.cork();
     conn.write(this.requestHead());
     up.started = true;
     if (!this.tunnel) {
@@ -286,7 +311,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
       }
       if (this.requestEnded) this.endBody(up);
     }
-    conn.uncork();
+    if (cork) conn.uncork();
     if (this.requestEnded) up.startPerTryTimers(this.perTryTimeoutMs, this.perTryIdleTimeoutMs);
     this.cb.readDisable(false);
   }
@@ -317,7 +342,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     if (this.upstreamChunked) conn.write('0\r\n\r\n');
     conn.requestComplete();
     const info = this.cb.streamInfo;
-    info.lastUpstreamTxMs = info.sinceStart();
+    if (info.timed) info.lastUpstreamTxMs = info.sinceStart();
   }
 
   onUpstreamDrain(up: UpstreamRequest): void {
@@ -337,10 +362,10 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     const info = cb.streamInfo;
     const status = p.statusCode;
     const headers = p.headers;
-    info.firstUpstreamRxMs = info.sinceStart();
+    if (info.timed) info.firstUpstreamRxMs = info.sinceStart();
     up.cancelPerTry();
     up.host.putHttpResponseCode(status);
-    if (headers.has('x-envoy-immediate-health-check-fail')) up.host.markImmediateHealthCheckFail?.();
+    if (headers.mayHave(HeaderBit.XEnvoy) && headers.has('x-envoy-immediate-health-check-fail')) up.host.markImmediateHealthCheckFail?.();
     const stats = this.stats!;
     if (this.retry !== undefined && !this.downstreamResponseStarted) {
       const decision = this.retry.decide(this.retry.wouldRetryFromHeaders(status, headers));
@@ -386,7 +411,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
   onUpstreamComplete(up: UpstreamRequest): void {
     if (up !== this.upstream || this.finished) return;
     const info = this.cb.streamInfo;
-    info.lastUpstreamRxMs = info.sinceStart();
+    if (info.timed) info.lastUpstreamRxMs = info.sinceStart();
     this.finished = true;
     this.cancelTimers();
     const stats = this.stats!;

@@ -119,12 +119,19 @@ export class ClusterTrafficStats {
 }
 
 const cache = new WeakMap<ClusterInfo, ClusterTrafficStats>();
+// The router asks once per request, nearly always for the cluster it asked for last: a one-entry
+// memo in front of the WeakMap saves its hash lookup.
+let lastInfo: ClusterInfo | undefined;
+let lastStats: ClusterTrafficStats | undefined;
 
 export function clusterTrafficStats(info: ClusterInfo): ClusterTrafficStats {
+  if (info === lastInfo) return lastStats!;
   let s = cache.get(info);
   if (s === undefined) {
     s = new ClusterTrafficStats(isScope(info.stats) ? info.stats : undefined);
     cache.set(info, s);
   }
+  lastInfo = info;
+  lastStats = s;
   return s;
 }

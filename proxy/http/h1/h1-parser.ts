@@ -7,9 +7,10 @@
 //
 // A request parser pauses after each complete message: the connection manager answers pipelined
 // requests one at a time, and resumes the parser when the response is done.
-import { HeaderMapImpl } from '../header-map-impl';
+import { headerBit, HeaderMapImpl } from '../header-map-impl';
 import { COLON, CR, HEX, HTAB, LF, SP, TARGET, TOKEN, UNDERSCORE } from './char-tables';
 import { H1Details, HeadersWithUnderscoresAction } from './h1-errors';
+import { knownHeaderName } from './header-names';
 import { latin1 } from './latin1';
 
 export interface H1ParserHandler {
@@ -357,8 +358,11 @@ export class H1Parser {
         return this.failed0(400, H1Details.InvalidCharacters);
       }
       lf = lineEnd + 1;
-      let name = text.slice(pos - start, i - start);
-      if (upper) name = name.toLowerCase();
+      let name = knownHeaderName(buf, pos, i);
+      if (name === undefined) {
+        name = text.slice(pos - start, i - start);
+        if (upper) name = name.toLowerCase();
+      }
       let vs = i + 1;
       let ve = lineEnd;
       while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
@@ -370,31 +374,32 @@ export class H1Parser {
         dropped = true;
         continue;
       }
-      switch (name.length) {
-        case 4:
-          break;
-        case 6:
-          if (name === 'expect' && value.toLowerCase() === '100-continue') this.expectContinue = true;
-          break;
-        case 7:
-          if (name === 'upgrade') upgradeValue = upgradeValue === undefined ? value : `${upgradeValue},${value}`;
-          break;
-        case 10:
-          if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
-          break;
-        case 14:
-          if (name === 'content-length') {
-            if (cl !== undefined && cl !== value) {
-              if (!sameLengths(cl, value)) return this.failed0(400, H1Details.CodecError);
+      const bit = headerBit(name);
+      if (bit !== 0 || name.length === 6) {
+        switch (name.length) {
+          case 6:
+            if (name === 'expect' && value.toLowerCase() === '100-continue') this.expectContinue = true;
+            break;
+          case 7:
+            if (name === 'upgrade') upgradeValue = upgradeValue === undefined ? value : `${upgradeValue},${value}`;
+            break;
+          case 10:
+            if (name === 'connection') connection = connection === undefined ? value : `${connection},${value}`;
+            break;
+          case 14:
+            if (name === 'content-length') {
+              if (cl !== undefined && cl !== value) {
+                if (!sameLengths(cl, value)) return this.failed0(400, H1Details.CodecError);
+              }
+              cl = value;
             }
-            cl = value;
-          }
-          break;
-        case 17:
-          if (name === 'transfer-encoding') te = te === undefined ? value : `${te},${value}`;
-          break;
+            break;
+          case 17:
+            if (name === 'transfer-encoding') te = te === undefined ? value : `${te},${value}`;
+            break;
+        }
       }
-      headers.push(name, value);
+      headers.pushWithBit(name, value, bit);
     }
     if (!dropped) headers.setRaw(text, linesStart - start);
     return this.decideFraming(te, cl, connection, upgradeValue);
@@ -449,11 +454,18 @@ export class H1Parser {
     let keepAliveToken = false;
     let upgradeToken = false;
     if (connection !== undefined) {
-      for (const tok of connection.split(',')) {
-        const t = tok.trim().toLowerCase();
-        if (t === 'close') close = true;
-        else if (t === 'keep-alive') keepAliveToken = true;
-        else if (t === 'upgrade') upgradeToken = true;
+      // The usual single token is decided without splitting (every upstream response carries one).
+      const c = connection.length <= 10 ? connection.toLowerCase() : '';
+      if (c === 'keep-alive') keepAliveToken = true;
+      else if (c === 'close') close = true;
+      else if (c === 'upgrade') upgradeToken = true;
+      else {
+        for (const tok of connection.split(',')) {
+          const t = tok.trim().toLowerCase();
+          if (t === 'close') close = true;
+          else if (t === 'keep-alive') keepAliveToken = true;
+          else if (t === 'upgrade') upgradeToken = true;
+        }
       }
     }
     this.keepAlive = this.versionMinor === 1 ? !close : keepAliveToken && !close;
