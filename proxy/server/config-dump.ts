@@ -37,7 +37,7 @@ export class ConfigDumpBuilder {
 
   build(includeEds: boolean): object[] {
     const snap = this.server.snapshot;
-    const dyn: DynamicDumps = this.server.dataPlane.dynamicDumps?.() ?? {};
+    const dyn: DynamicDumps = this.server.dataPlane.dynamicDumps((type, v) => this.any(type, v));
     const t = this.staticTime;
     const out: object[] = [
       { '@type': `${ADMIN}BootstrapConfigDump`, bootstrap: this.enc('envoy.config.bootstrap.v3.Bootstrap', snap.bootstrap), last_updated: t },

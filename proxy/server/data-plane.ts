@@ -16,6 +16,7 @@ import { getLogger } from '../common/logger';
 import type { DynamicDumps } from './config-dump';
 import { RdsRouteSources } from './rds-route-sources';
 import type { Server } from './server';
+import type { XdsWiring } from './xds-wiring';
 
 const log = getLogger('main');
 
@@ -24,6 +25,8 @@ export class DataPlane {
   readonly listenerManager: ListenerManager;
   readonly accessLogs: AccessLogManager;
   readonly routes = new RdsRouteSources();
+  /** The xDS client and its watchers; only when the bootstrap has dynamic_resources. */
+  readonly xds: XdsWiring | undefined;
 
   constructor(private readonly server: Server) {
     this.accessLogs = new AccessLogManager({ flushIntervalMs: server.options.fileFlushIntervalMsec });
@@ -45,6 +48,13 @@ export class DataPlane {
       filterContext,
       drainTimeMs: server.options.drainTimeS * 1000,
     });
+    const dyn = server.snapshot.bootstrap.dynamic_resources as Canonical | undefined;
+    if (dyn && (dyn.ads_config !== undefined || dyn.cds_config !== undefined || dyn.lds_config !== undefined)) {
+      // Required here, not imported: a bootstrap without xDS never loads the client or gRPC.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { XdsWiring } = require('./xds-wiring') as typeof import('./xds-wiring');
+      this.xds = new XdsWiring(server, this);
+    }
   }
 
   /** An inline route_config becomes its own table; an RDS name a source the xDS client keeps current. */
@@ -54,7 +64,10 @@ export class DataPlane {
       if (!r.ok) throw new Error(r.errors.map((e) => `route_config.${e.path}: ${e.message}`).join('\n'));
       return r.value;
     }
-    if (spec.kind === 'rds') return this.routes.source(spec.name);
+    if (spec.kind === 'rds') {
+      this.xds?.pinRoute(spec.name, spec.configSource);
+      return this.routes.source(spec.name);
+    }
     throw new Error('scoped_routes are not supported yet: use route_config or rds');
   }
 
@@ -75,14 +88,17 @@ export class DataPlane {
     const snap = this.server.snapshot;
     const cIssues = this.clusterManager.addStaticClusters(snap.staticClusters);
     if (cIssues.length) throw new StartupError(cIssues);
-    // Static EDS clusters (Istio's bootstrap has none with endpoints missing) wait at most 15 s.
-    await this.clusterManager.initialize(15_000);
+    // Envoy's order: static clusters, then CDS and its EDS (clusters warm), then listeners.
+    // Without xDS, static EDS clusters nobody feeds wait at most 15 s.
+    if (this.xds) await this.xds.initializeClusters();
+    else await this.clusterManager.initialize(15_000);
     const lIssues: ConfigIssue[] = [];
     for (let i = 0; i < snap.staticListeners.length; i++) {
       const r = await this.listenerManager.addOrUpdateListener(snap.staticListeners[i], { addedViaApi: false });
       if (!r.ok) lIssues.push(...r.errors.map((e) => ({ path: `static_resources.listeners[${i}].${e.path}`, message: e.message })));
     }
     if (lIssues.length) throw new StartupError(lIssues);
+    if (this.xds) await this.xds.initializeListeners();
     this.listenerManager.startWorkers();
     for (const l of this.listenerManager.adminListeners()) {
       for (const a of l.addresses) log.info('listener %s on %s:%d', l.name, a.address, a.port);
@@ -90,6 +106,7 @@ export class DataPlane {
   }
 
   async stop(): Promise<void> {
+    this.xds?.close();
     await this.listenerManager.stop();
     this.clusterManager.shutdown(true);
     this.accessLogs.flushAllSync();
@@ -108,10 +125,10 @@ export class DataPlane {
     return this.clusterManager.adminClusters();
   }
 
-  /** xDS-delivered resources for /config_dump. */
-  dynamicDumps(): DynamicDumps {
-    const l = this.listenerManager.configDump();
-    return { listeners: { dynamic_listeners: l.dynamic_listeners as object[] } };
+  /** xDS-delivered resources for /config_dump, encoded with the builder's `any`. */
+  dynamicDumps(any: (type: string, value: unknown) => object): DynamicDumps {
+    if (this.xds) return this.xds.dumps(any);
+    return {};
   }
 
   async drainListeners(opts: { inboundOnly: boolean; graceful: boolean }): Promise<void> {
