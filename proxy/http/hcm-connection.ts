@@ -294,6 +294,7 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
     if (this.stream !== s) return;
     this.stream = undefined;
     if (s.closeConnection || this.draining || this.closing) {
+      if (this.draining && !s.closeConnection && !this.closing) this.config.stats.downstream_cx_drain_close.inc();
       this.closeGracefully();
       return;
     }
@@ -333,7 +334,7 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
         return;
       case Timer.MaxDuration:
         st.downstream_cx_max_duration_reached.inc();
-        this.startDrain();
+        this.startDrain(true);
         return;
       case Timer.HeadersTimeout:
         if (this.stream !== undefined || this.closed) return;
@@ -356,13 +357,19 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
     }
   }
 
-  /** Drain: the next response carries `connection: close`; an idle connection closes now. */
-  startDrain(): void {
+  /**
+   * Drain: the next response carries `connection: close` and the connection closes after it.
+   * A listener drain (Envoy's drain manager) leaves an idle connection open: its client may still
+   * send one more request, and the listener closes what is left when the drain time ends.
+   * max_connection_duration (`closeIdle`) closes an idle connection at once, as Envoy does.
+   */
+  startDrain(closeIdle = false): void {
     if (this.draining) return;
     this.draining = true;
-    this.config.stats.downstream_cx_drain_close.inc();
-    if (this.stream === undefined) this.closeGracefully();
-    else if (this.config.drainTimeoutMs > 0) timerWheel.schedule(this.drainTimer, this.config.drainTimeoutMs);
+    if (this.stream === undefined && closeIdle) {
+      this.config.stats.downstream_cx_drain_close.inc();
+      this.closeGracefully();
+    } else if (this.stream !== undefined && this.config.drainTimeoutMs > 0) timerWheel.schedule(this.drainTimer, this.config.drainTimeoutMs);
   }
 
   /** Flush what was written, send FIN, and give the peer delayed_close_timeout to close. */

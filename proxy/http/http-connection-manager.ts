@@ -83,7 +83,7 @@ export class HttpConnectionManager implements HcmConnectionOwner {
     return this.connections.size;
   }
 
-  /** Listener drain: responses get `connection: close`, idle connections close. */
+  /** Listener drain: the next response on each connection carries `connection: close`. */
   drain(): void {
     for (const c of this.connections) c.startDrain();
   }

@@ -74,6 +74,8 @@ export class H1Parser {
   responseToConnect = false;
 
   paused = false;
+  /** resume() came while the current message was still being delivered (see resume). */
+  private resumedEarly = false;
   private headText = '';
   private headStart = 0;
   private state = State.Head;
@@ -144,7 +146,12 @@ export class H1Parser {
   }
 
   resume(): void {
-    if (!this.paused) return;
+    if (!this.paused) {
+      // The answer to a body-less request can finish inside onMessageHead, before complete()
+      // pauses: remember it, so that complete() does not pause for a response already sent.
+      if (this.executing) this.resumedEarly = true;
+      return;
+    }
     this.paused = false;
     if (this.executing || this.queued === null) return;
     const q = this.queued;
@@ -199,6 +206,7 @@ export class H1Parser {
           if (this.kind === ParserKind.Response && this.statusCode < 200 && this.statusCode !== 101) {
             continue; // interim response (100 Continue...): the proxy answers those itself
           }
+          this.resumedEarly = false;
           this.handler.onMessageHead();
           if ((this.state as State) === State.Error) return Number.MAX_SAFE_INTEGER;
           if (this.noBody && this.state === State.Head) this.complete();
@@ -288,7 +296,10 @@ export class H1Parser {
   }
 
   private complete(): void {
-    if (this.kind === ParserKind.Request) this.paused = true;
+    if (this.kind === ParserKind.Request) {
+      if (this.resumedEarly) this.resumedEarly = false;
+      else this.paused = true;
+    }
     this.handler.onMessageComplete();
   }
 

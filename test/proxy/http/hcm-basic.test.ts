@@ -145,3 +145,51 @@ test('a raw client closing mid-request does not disturb the proxy', async () => 
   const r = await request(proxy.port, { path: '/after' });
   assert.equal(r.status, 200);
 });
+
+test('local replies keep the connection: direct_response and 404 then a proxied request on one socket', async () => {
+  const p = await startProxy(
+    hcmConfig([
+      { match: { path: '/direct' }, direct_response: { status: 200, body: { inline_string: 'hi' } } },
+      { match: { prefix: '/up' }, route: { cluster: 'backend' } },
+    ]),
+    (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [up.host], store)),
+  );
+  try {
+    const req = 'GET /direct HTTP/1.1\r\nHost: a\r\n\r\nGET /missing HTTP/1.1\r\nHost: a\r\n\r\nGET /up HTTP/1.1\r\nHost: a\r\n\r\n';
+    const r = await rawExchange(p.port, req, 1000);
+    const statuses = [...r.text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
+    assert.deepEqual(statuses, ['200', '404', '200'], r.text);
+    assert.ok(r.text.includes('ok /up'), r.text);
+    assert.ok(!/connection: close/i.test(r.text), 'no response asked to close');
+    assert.equal(p.counter('http.ingress.downstream_cx_total'), 1);
+  } finally {
+    await p.close();
+  }
+});
+
+test('drain keeps idle keep-alive connections open and the next response carries connection: close', async () => {
+  const p = await startProxy(hcmConfig(undefined), (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [up.host], store)));
+  try {
+    const s = net.connect(p.port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => (closed = true));
+    await new Promise((r) => s.on('connect', r));
+    s.write('GET /one HTTP/1.1\r\nHost: a\r\n\r\n');
+    for (let i = 0; i < 100 && !text.includes('ok /one'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(text.includes('ok /one'), text);
+    assert.ok(!/connection: close/i.test(text));
+    p.hcm.drain();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(closed, false, 'an idle connection stays open through the drain time');
+    text = '';
+    s.write('GET /two HTTP/1.1\r\nHost: a\r\n\r\n');
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(text.includes('ok /two'), text);
+    assert.match(text, /connection: close/i);
+    assert.equal(closed, true, 'closed after the response that said so');
+  } finally {
+    await p.close();
+  }
+});
