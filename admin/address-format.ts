@@ -6,6 +6,7 @@ import type { AdminAddress } from './admin-target';
 
 export function addressText(a: AdminAddress): string {
   if (a.kind === 'pipe') return a.path;
+  if (a.kind === 'internal') return `envoy://${a.name}/`;
   return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
@@ -15,6 +16,7 @@ export function addressJson(a: AdminAddress): object {
     if (a.mode) pipe['mode'] = a.mode;
     return { pipe };
   }
+  if (a.kind === 'internal') return { envoy_internal_address: { server_listener_name: a.name } };
   const socket: Record<string, unknown> = { address: a.address };
   if (a.port !== 0) socket['port_value'] = a.port;
   return { socket_address: socket };

@@ -8,7 +8,9 @@
 /** A listen or host address as Envoy's `Network::Address` prints it. */
 export type AdminAddress =
   | { readonly kind: 'socket'; readonly address: string; readonly port: number }
-  | { readonly kind: 'pipe'; readonly path: string; readonly mode?: number };
+  | { readonly kind: 'pipe'; readonly path: string; readonly mode?: number }
+  /** EnvoyInternalAddress: an internal listener, by name. */
+  | { readonly kind: 'internal'; readonly name: string };
 
 /** Envoy's `envoy.admin.v3.ServerInfo.State`. */
 export type AdminServerState = 'LIVE' | 'DRAINING' | 'PRE_INITIALIZING' | 'INITIALIZING';

@@ -18,8 +18,10 @@ export interface ListenAddress {
   readonly port: number;
   readonly family: 4 | 6;
   readonly ipv4Compat: boolean;
-  /** Envoy's Address::asString: `0.0.0.0:15001`, `[::]:15001`. */
+  /** Envoy's Address::asString: `0.0.0.0:15001`, `[::]:15001`, `envoy://main_internal/`. */
   readonly text: string;
+  /** An internal listener's name (Envoy's EnvoyInternalAddress): no socket, no ip or port. */
+  readonly internal?: string;
 }
 
 export interface ListenerFilterSpec {
@@ -66,7 +68,7 @@ function parseAddress(c: Canonical | undefined, path: string, sink: IssueSink): 
   const sa = c?.socket_address as Canonical | undefined;
   if (!sa) {
     if (c?.pipe) sink.error(`${path}.pipe`, 'pipe listeners are not supported');
-    else if (c?.envoy_internal_address) sink.error(`${path}.envoy_internal_address`, 'internal listeners are not supported');
+    else if (c?.envoy_internal_address) sink.error(`${path}.envoy_internal_address`, 'use internal_listener field instead of address for internal listeners');
     else sink.error(path, 'value is required');
     return undefined;
   }
@@ -110,10 +112,43 @@ function parseChain(c: Canonical, path: string, sink: IssueSink): FilterChainSpe
   };
 }
 
+export const INTERNAL_LISTENER_EXTENSION = 'envoy.extensions.bootstrap.internal_listener.v3.InternalListener';
+
+/** The bootstrap enables internal listeners (Envoy requires this bootstrap extension for them). */
+export function enablesInternalListeners(bootstrap: Canonical): boolean {
+  return ((bootstrap.bootstrap_extensions as Canonical[] | undefined) ?? []).some((e) => {
+    const tc = e.typed_config as Canonical | undefined;
+    // Istio wraps it in a TypedStruct: the type is then the struct's type_url.
+    const url = String(tc?.['@type'] ?? '').endsWith('.TypedStruct') ? tc?.type_url : tc?.['@type'];
+    return typeof url === 'string' && url.endsWith(`/${INTERNAL_LISTENER_EXTENSION}`);
+  });
+}
+
+/**
+ * An internal listener (Istio's main_internal, connect_originate) has no socket: it is addressed
+ * by its name (Envoy's EnvoyInternalInstance, `envoy://<name>/`). Envoy's checks, with its words.
+ */
+function internalAddress(c: Canonical, name: string, sink: IssueSink): ListenAddress | undefined {
+  if (c.address !== undefined || c.additional_addresses !== undefined) {
+    sink.error('address', `error adding listener '${name}': address should not be used when an internal listener config is provided`);
+    return undefined;
+  }
+  const balance = c.connection_balance_config as Canonical | undefined;
+  if (balance?.exact_balance !== undefined || c.enable_mptcp === true || c.enable_reuse_port !== undefined || c.freebind === true ||
+    c.tcp_backlog_size !== undefined || c.tcp_fast_open_queue_length !== undefined || c.transparent === true) {
+    sink.error('internal_listener', `error adding listener named '${name}': has unsupported tcp listener feature`);
+  }
+  if (((c.socket_options as unknown[] | undefined) ?? []).length) sink.error('socket_options', `error adding listener named '${name}': does not support socket option`);
+  return { ip: '', port: 0, family: 4, ipv4Compat: false, text: `envoy://${name}/`, internal: name };
+}
+
 export function buildListenerConfig(c: Canonical): Result<ListenerConfig> {
   const sink = new IssueSink();
   const name = typeof c.name === 'string' ? c.name : '';
-  const address = parseAddress(c.address as Canonical | undefined, 'address', sink);
+  // Accepted as in Envoy (LDS ACKs it), but nothing reaches an internal listener yet: clusters
+  // cannot connect to envoy_internal_address endpoints (internal_upstream) in tsenvoy.
+  const internal = c.internal_listener !== undefined;
+  const address = internal ? internalAddress(c, name, sink) : parseAddress(c.address as Canonical | undefined, 'address', sink);
   const additionalAddresses: ListenAddress[] = [];
   ((c.additional_addresses as Canonical[] | undefined) ?? []).forEach((a, i) => {
     const addr = parseAddress(a.address as Canonical | undefined, `additional_addresses[${i}].address`, sink);
@@ -141,14 +176,14 @@ export function buildListenerConfig(c: Canonical): Result<ListenerConfig> {
   }
   if (c.udp_listener_config || c.quic_options) sink.error('udp_listener_config', 'UDP/QUIC listeners are not supported');
   if (c.api_listener) sink.error('api_listener', 'API listeners are not supported');
-  if (c.internal_listener) sink.error('internal_listener', 'internal listeners are not supported');
   const td = c.traffic_direction;
   const value: ListenerConfig = {
     name,
     address: address ?? { ip: '0.0.0.0', port: 0, family: 4, ipv4Compat: false, text: '0.0.0.0:0' },
     additionalAddresses,
-    statPrefix: typeof c.stat_prefix === 'string' ? c.stat_prefix : '',
-    bindToPort: c.bind_to_port !== false,
+    // Envoy's listener stats scope: stat_prefix, else `envoy_internal_<name>` or the address.
+    statPrefix: typeof c.stat_prefix === 'string' && c.stat_prefix !== '' ? c.stat_prefix : internal ? `envoy_internal_${name}` : '',
+    bindToPort: !internal && c.bind_to_port !== false,
     useOriginalDst: c.use_original_dst === true,
     transparent: c.transparent === true,
     freebind: c.freebind === true,

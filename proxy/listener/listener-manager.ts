@@ -31,6 +31,8 @@ export interface ListenerManagerOptions {
   readonly globalMaxConnections?: number;
   /** Per-listener limits (runtime envoy.resource_limits.listener.<name>.connection_limit). */
   readonly connectionLimit?: (listenerName: string) => number | undefined;
+  /** The bootstrap has the envoy.bootstrap.internal_listener extension (see enablesInternalListeners). */
+  readonly internalListeners?: boolean;
 }
 
 export interface ListenerUpdateOptions {
@@ -89,6 +91,8 @@ export class ListenerManager {
   private readonly deps: ListenerDeps;
   private readonly drainTimeMs: number;
   private workersStarted = false;
+  /** Listeners accepted but not handed over yet (xDS: waiting for their RDS), see setWarmingElsewhere. */
+  private warmingElsewhere = 0;
 
   constructor(private readonly opts: ListenerManagerOptions) {
     this.stats = new ListenerManagerStats(opts.stats);
@@ -119,6 +123,9 @@ export class ListenerManager {
     if (!cr.ok) return this.fail(cr.errors);
     const config = cr.value;
     if (config.name === '') return this.fail([{ path: 'name', message: 'value length must be at least 1 characters' }]);
+    if (config.address.internal !== undefined && !this.opts.internalListeners) {
+      return this.fail([{ path: 'internal_listener', message: `error adding listener named '${config.name}': InternalListener bootstrap extension is mandatory` }]);
+    }
     const existing = this.entries.get(config.name);
     if (existing && canonicalEqual(existing.config.raw, raw)) return { ok: true, value: 'unchanged', warnings: [] };
 
@@ -219,6 +226,16 @@ export class ListenerManager {
     return issues;
   }
 
+  /**
+   * Listeners whose warming happens before they reach the manager (the LDS handler holds a
+   * listener until its route configurations arrive): counted in total_listeners_warming, as
+   * Envoy counts a listener waiting for RDS.
+   */
+  setWarmingElsewhere(n: number): void {
+    this.warmingElsewhere = n;
+    this.updateGauges();
+  }
+
   /** Envoy's startWorkers: listeners serve; `listener_manager.workers_started` = 1. */
   startWorkers(): void {
     this.workersStarted = true;
@@ -255,12 +272,13 @@ export class ListenerManager {
     return out;
   }
 
-  /** Admin /listeners: each active listener's addresses, bound ports for port 0. */
-  adminListeners(): { name: string; addresses: { kind: 'socket'; address: string; port: number }[] }[] {
-    const out: { name: string; addresses: { kind: 'socket'; address: string; port: number }[] }[] = [];
+  /** Admin /listeners: each active listener's addresses, bound ports for port 0; an internal listener's name. */
+  adminListeners(): { name: string; addresses: ({ kind: 'socket'; address: string; port: number } | { kind: 'internal'; name: string })[] }[] {
+    const out: { name: string; addresses: ({ kind: 'socket'; address: string; port: number } | { kind: 'internal'; name: string })[] }[] = [];
     for (const e of this.entries.values()) {
       if (!e.active) continue;
       const addresses = allAddresses(e.active.config).map((a) => {
+        if (a.internal !== undefined) return { kind: 'internal' as const, name: a.internal };
         const b = e.bound.get(a.text)?.bound;
         return { kind: 'socket' as const, address: a.ip, port: b ? b.port : a.port };
       });
@@ -404,7 +422,7 @@ export class ListenerManager {
       if (e.warming && e.warming !== e.active) warming++;
     }
     this.stats.total_listeners_active.set(active);
-    this.stats.total_listeners_warming.set(warming);
+    this.stats.total_listeners_warming.set(warming + this.warmingElsewhere);
     this.stats.total_listeners_draining.set(this.draining.size);
   }
 

@@ -8,6 +8,7 @@ import { AccessLogManager } from '../http/access-log/log-writer';
 import type { HcmConfig } from '../http/hcm-config';
 import type { RouteSource } from '../http/route-view';
 import { ListenerManager } from '../listener/listener-manager';
+import { enablesInternalListeners } from '../listener/listener-config';
 import type { NetworkFilterContext } from '../network/types';
 import { buildRouteTable } from '../router/route-table';
 import { http1PoolFactory } from '../upstream/http1-pool';
@@ -47,6 +48,7 @@ export class DataPlane {
       stats: server.stats,
       filterContext,
       drainTimeMs: server.options.drainTimeS * 1000,
+      internalListeners: enablesInternalListeners(server.snapshot.bootstrap),
     });
     const dyn = server.snapshot.bootstrap.dynamic_resources as Canonical | undefined;
     if (dyn && (dyn.ads_config !== undefined || dyn.cds_config !== undefined || dyn.lds_config !== undefined)) {
@@ -101,7 +103,7 @@ export class DataPlane {
     if (this.xds) await this.xds.initializeListeners();
     this.listenerManager.startWorkers();
     for (const l of this.listenerManager.adminListeners()) {
-      for (const a of l.addresses) log.info('listener %s on %s:%d', l.name, a.address, a.port);
+      for (const a of l.addresses) if (a.kind === 'socket') log.info('listener %s on %s:%d', l.name, a.address, a.port);
     }
   }
 

@@ -44,6 +44,35 @@ export function rdsRefsOf(listener: Canonical): RdsRef[] {
   return out;
 }
 
+/**
+ * The SDS secrets a listener's transport sockets name, by chain path: `filter_chains[3]` ->
+ * ['default via sds-grpc', 'ROOTCA via sds-grpc'].
+ */
+export function sdsSecretsOf(listener: Canonical): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const chains: [string, Canonical][] = ((listener.filter_chains as Canonical[] | undefined) ?? []).map((c, i) => [`filter_chains[${i}]`, c]);
+  if (listener.default_filter_chain) chains.push(['default_filter_chain', listener.default_filter_chain as Canonical]);
+  for (const [at, ch] of chains) {
+    const tc = (ch.transport_socket as Canonical | undefined)?.typed_config as Canonical | undefined;
+    const common = tc?.common_tls_context as Canonical | undefined;
+    if (!common) continue;
+    const combined = common.combined_validation_context as Canonical | undefined;
+    const configs = [
+      ...((common.tls_certificate_sds_secret_configs as Canonical[] | undefined) ?? []),
+      ...(common.validation_context_sds_secret_config ? [common.validation_context_sds_secret_config as Canonical] : []),
+      ...(combined?.validation_context_sds_secret_config ? [combined.validation_context_sds_secret_config as Canonical] : []),
+    ];
+    const names = configs.map((c) => {
+      const api = (c.sds_config as Canonical | undefined)?.api_config_source as Canonical | undefined;
+      const svc = ((api?.grpc_services as Canonical[] | undefined) ?? [])[0];
+      const cluster = (svc?.envoy_grpc as Canonical | undefined)?.cluster_name;
+      return typeof cluster === 'string' ? `${String(c.name)} via ${cluster}` : String(c.name);
+    });
+    if (names.length) out.set(at, names);
+  }
+  return out;
+}
+
 function issueText(issues: readonly ResourceIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
@@ -60,6 +89,8 @@ export class ListenerWatchers {
   private firstResponse: (() => void) | undefined;
   private readonly firstLds: Promise<void>;
   private idleWaiters: (() => void)[] = [];
+  /** The SDS secrets each listener was last warned about (warned again only when they change). */
+  private readonly sdsWarned = new Map<string, string>();
 
   constructor(
     private readonly lm: ListenerManager,
@@ -112,6 +143,16 @@ export class ListenerWatchers {
     return undefined;
   }
 
+  /** A listener waits for its routes: warming, as the listener manager's stats say too. */
+  private startWarming(name: string, p: PendingListener): void {
+    this.pending.set(name, p);
+    this.lm.setWarmingElsewhere(this.pending.size);
+  }
+
+  private endWarming(name: string): void {
+    if (this.pending.delete(name)) this.lm.setWarmingElsewhere(this.pending.size);
+  }
+
   private settleFirst(): void {
     this.firstResponse?.();
     this.firstResponse = undefined;
@@ -156,22 +197,24 @@ export class ListenerWatchers {
         this.reject(rejected, r.name, issues, u.versionInfo, r.value);
         continue;
       }
+      this.warnSds(r.name, r.value);
       const refs = rdsRefsOf(r.value);
       this.holdRoutes(r.name, refs);
       const names = refs.map((x) => x.name);
       if (!this.routesReady(names)) {
         // Warming: built when its routes arrive; the version serving now keeps serving.
-        this.pending.set(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names });
+        this.startWarming(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names });
         this.listenerRecords.accept(r.name, r.value, u.versionInfo);
         continue;
       }
-      this.pending.delete(r.name);
+      this.endWarming(r.name);
       const res = await this.lm.addOrUpdateListener(r.value, { addedViaApi: true, versionInfo: u.versionInfo });
       if (!res.ok) this.reject(rejected, r.name, res.errors, u.versionInfo, r.value);
       else this.listenerRecords.accept(r.name, r.value, u.versionInfo);
     }
     for (const name of u.removed) {
-      this.pending.delete(name);
+      this.endWarming(name);
+      this.sdsWarned.delete(name);
       this.lm.removeListener(name);
       this.holdRoutes(name, []);
       this.listenerRecords.forget(name);
@@ -179,6 +222,22 @@ export class ListenerWatchers {
     this.settleFirst();
     this.wakeIfIdle();
     return rejected.length ? { rejected } : undefined;
+  }
+
+  /**
+   * SDS is not implemented: where Envoy would subscribe to the secrets and keep the listener
+   * warming until they arrive, tsenvoy neither requests them nor waits; the listener goes active
+   * and the TLS chains close their connections (no TLS transport socket yet). Said once per
+   * listener and set of secrets, so that an operator reading the log knows why.
+   */
+  private warnSds(name: string, raw: Canonical): void {
+    const refs = sdsSecretsOf(raw);
+    const text = [...refs].map(([at, names]) => `${at}: ${names.join(', ')}`).join('; ');
+    if (text === (this.sdsWarned.get(name) ?? '')) return;
+    if (text) {
+      this.sdsWarned.set(name, text);
+      log.warn('lds: listener %s names SDS secrets (%s); SDS is not supported yet: they are not requested, the listener is not warmed on them and connections on those filter chains are closed', name, text);
+    } else this.sdsWarned.delete(name);
   }
 
   private reject(out: ResourceIssue[], name: string, issues: readonly { path: string; message: string }[], versionInfo: string, raw: Canonical): void {
@@ -211,7 +270,7 @@ export class ListenerWatchers {
   private async buildReady(): Promise<void> {
     for (const [name, p] of [...this.pending]) {
       if (!this.routesReady(p.routes)) continue;
-      this.pending.delete(name);
+      this.endWarming(name);
       const res = await this.lm.addOrUpdateListener(p.raw, { addedViaApi: true, versionInfo: p.versionInfo });
       if (!res.ok) {
         const issues = res.errors.map((e) => ({ name, path: e.path, message: e.message }));

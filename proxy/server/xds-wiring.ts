@@ -5,7 +5,8 @@
 import type { Canonical } from '../config/canonical';
 import { xdsCodec } from '../config/xds-codec';
 import { getLogger } from '../common/logger';
-import type { Counter } from '../stats/types';
+import type { Counter, Gauge, Histogram, StatsScope, TextReadout } from '../stats/types';
+import { xxHash64 } from '../router/xxhash64';
 import { XdsClient, XdsCodec } from '../../xds-client';
 import { CLUSTER, LISTENER, SECRET } from '../../xds-client/type-urls';
 import type { DataPlane } from './data-plane';
@@ -23,10 +24,42 @@ export function hasDynamicResources(bootstrap: Canonical): boolean {
   return d !== undefined && (d.ads_config !== undefined || d.cds_config !== undefined || d.lds_config !== undefined);
 }
 
+/** Envoy's ALL_SUBSCRIPTION_STATS for one subscription (`cluster_manager.cds.`, `listener_manager.lds.`). */
 interface TypeStats {
   readonly attempt: Counter;
   readonly success: Counter;
   readonly rejected: Counter;
+  readonly failure: Counter;
+  readonly initFetchTimeout: Counter;
+  /** ms since the epoch of the last accepted update. */
+  readonly updateTime: Gauge;
+  /** A hash of the accepted version_info (see versionHash). */
+  readonly version: Gauge;
+  readonly versionText: TextReadout;
+  readonly updateDuration: Histogram;
+}
+
+function subscriptionStats(root: StatsScope, prefix: string, attempt: Counter, success: Counter, rejected: Counter): TypeStats {
+  return {
+    attempt,
+    success,
+    rejected,
+    failure: root.counter(`${prefix}update_failure`),
+    initFetchTimeout: root.counter(`${prefix}init_fetch_timeout`),
+    updateTime: root.gauge(`${prefix}update_time`),
+    version: root.gauge(`${prefix}version`),
+    versionText: root.textReadout(`${prefix}version_text`),
+    updateDuration: root.histogram(`${prefix}update_duration`),
+  };
+}
+
+/**
+ * Envoy's `version` gauge is the uint64 xxHash64 of version_info; gauges here are doubles, so the
+ * low 53 bits are kept: an exact integer that changes when the version does (which is what it
+ * is read for), though not the same number Envoy prints.
+ */
+function versionHash(versionInfo: string): number {
+  return Number(xxHash64(versionInfo) & ((1n << 53n) - 1n));
 }
 
 export class XdsWiring {
@@ -59,16 +92,41 @@ export class XdsWiring {
   private wireStats(): void {
     const s = this.server.serverStats;
     const root = this.server.stats;
-    this.typeStats.set(CLUSTER, { attempt: root.counter('cluster_manager.cds.update_attempt'), success: s.cdsUpdateSuccess, rejected: s.cdsUpdateRejected });
-    this.typeStats.set(LISTENER, { attempt: root.counter('listener_manager.lds.update_attempt'), success: s.ldsUpdateSuccess, rejected: s.ldsUpdateRejected });
+    this.typeStats.set(CLUSTER, subscriptionStats(root, 'cluster_manager.cds.', root.counter('cluster_manager.cds.update_attempt'), s.cdsUpdateSuccess, s.cdsUpdateRejected));
+    this.typeStats.set(LISTENER, subscriptionStats(root, 'listener_manager.lds.', root.counter('listener_manager.lds.update_attempt'), s.ldsUpdateSuccess, s.ldsUpdateRejected));
+    // Envoy's ALL_CONTROL_PLANE_STATS: tsenvoy does no request rate limiting (pending_requests
+    // stays 0, rate_limit_enforced never moves); identifier is the server's control_plane.identifier.
+    root.counter('control_plane.rate_limit_enforced');
+    root.gauge('control_plane.pending_requests');
+    root.textReadout('control_plane.identifier');
     this.client.on('connected', () => s.controlPlaneConnected.set(1));
-    this.client.on('disconnected', () => s.controlPlaneConnected.set(0));
+    this.client.on('disconnected', () => {
+      s.controlPlaneConnected.set(0);
+      // Envoy: a lost stream is a failed update attempt of every subscription on it.
+      for (const t of this.typeStats.values()) {
+        t.attempt.inc();
+        t.failure.inc();
+      }
+    });
+    this.client.on('does-not-exist', (e) => {
+      const t = this.typeStats.get(e.typeUrl);
+      t?.attempt.inc();
+      t?.initFetchTimeout.inc();
+    });
     this.client.on('update', (e) => {
       const t = this.typeStats.get(e.typeUrl);
       if (!t) return;
       t.attempt.inc();
-      (e.outcome === 'accepted' ? t.success : t.rejected).inc();
-      if (e.outcome === 'rejected') log.warn('xds: %s update %s rejected: %s', e.typeUrl, e.versionInfo, e.detail ?? '');
+      if (e.outcome === 'accepted') {
+        t.success.inc();
+        t.updateTime.set(Date.now());
+        t.version.set(versionHash(e.versionInfo));
+        t.versionText.set(e.versionInfo);
+        t.updateDuration.recordValue(e.durationMs);
+      } else {
+        t.rejected.inc();
+        log.warn('xds: %s update %s rejected: %s', e.typeUrl, e.versionInfo, e.detail ?? '');
+      }
     });
   }
 

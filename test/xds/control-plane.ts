@@ -66,10 +66,10 @@ const WILDCARD_TYPES = new Set([
 
 let pkgCache: grpc.GrpcObject | undefined;
 
-function adsService(): grpc.ServiceDefinition {
+function discoveryPackage(): grpc.GrpcObject {
   if (!pkgCache) {
     const deps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-    const def = protoLoader.loadSync('envoy/service/discovery/v3/ads.proto', {
+    const def = protoLoader.loadSync(['envoy/service/discovery/v3/ads.proto', 'envoy/service/secret/v3/sds.proto'], {
       keepCase: true,
       longs: String,
       enums: String,
@@ -79,8 +79,18 @@ function adsService(): grpc.ServiceDefinition {
     });
     pkgCache = grpc.loadPackageDefinition(def);
   }
-  const ns = pkgCache as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: { service: grpc.ServiceDefinition } } } } } };
+  return pkgCache;
+}
+
+function adsService(): grpc.ServiceDefinition {
+  const ns = discoveryPackage() as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: { service: grpc.ServiceDefinition } } } } } };
   return ns.envoy.service.discovery.v3.AggregatedDiscoveryService.service;
+}
+
+/** SecretDiscoveryService: what Istio's sds-grpc cluster (the agent's SDS server) speaks. */
+function sdsService(): grpc.ServiceDefinition {
+  const ns = discoveryPackage() as unknown as { envoy: { service: { secret: { v3: { SecretDiscoveryService: { service: grpc.ServiceDefinition } } } } } };
+  return ns.envoy.service.secret.v3.SecretDiscoveryService.service;
 }
 
 /** Encodes a canonical resource (no '@type' needed) as the packed bytes of its type. */
@@ -97,6 +107,8 @@ export interface ControlPlaneOptions {
   readonly reportMissingAsRemoved?: boolean;
   /** Serve TLS with this key and certificate chain (PEM). */
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /** Also serve SecretDiscoveryService (StreamSecrets, DeltaSecrets) from the same resources. */
+  readonly sds?: boolean;
 }
 
 export class ControlPlane {
@@ -145,6 +157,13 @@ export class ControlPlane {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<Obj, Obj>) => this.onStream(call, 'sotw'),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Obj, Obj>) => this.onStream(call, 'delta'),
     });
+    if (this.o.sds) {
+      server.addService(sdsService(), {
+        StreamSecrets: (call: grpc.ServerDuplexStream<Obj, Obj>) => this.onStream(call, 'sotw'),
+        DeltaSecrets: (call: grpc.ServerDuplexStream<Obj, Obj>) => this.onStream(call, 'delta'),
+        FetchSecrets: (_call: unknown, cb: grpc.sendUnaryData<Obj>) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'FetchSecrets: use the stream' }),
+      });
+    }
     let addr: string;
     if (this.o.socketPath) {
       fs.rmSync(this.o.socketPath, { force: true });

@@ -25,6 +25,12 @@ export interface TcpProxyConfig {
   /** hash_policy: source_ip is the one tcp_proxy policy that needs no filter state. */
   readonly hashSourceIp: boolean;
   readonly accessLog: readonly Canonical[];
+  /**
+   * tunneling_config (HTTP CONNECT to the upstream; Istio's connect_originate, HBONE) is accepted
+   * as Envoy accepts it, but tsenvoy has no CONNECT upstream yet: such connections are closed
+   * rather than sent as plain TCP to a peer that expects a tunnel.
+   */
+  readonly tunnelingUnsupported: boolean;
 }
 
 export function buildTcpProxyConfig(c: Canonical, path = ''): Result<TcpProxyConfig> {
@@ -49,7 +55,7 @@ export function buildTcpProxyConfig(c: Canonical, path = ''): Result<TcpProxyCon
     if (c.on_demand) sink.error(p('on_demand'), 'on-demand cluster discovery is not supported');
     else sink.error(p('cluster_specifier'), 'value is required');
   }
-  if (c.tunneling_config) sink.error(p('tunneling_config'), 'tunneling over HTTP is not supported');
+  const tunneling = c.tunneling_config as Canonical | undefined;
   const attempts = typeof c.max_connect_attempts === 'number' ? c.max_connect_attempts : 1;
   if (attempts < 1) sink.error(p('max_connect_attempts'), 'value must be greater than or equal to 1');
   let hashSourceIp = false;
@@ -68,5 +74,6 @@ export function buildTcpProxyConfig(c: Canonical, path = ''): Result<TcpProxyCon
     maxDownstreamConnectionDurationMs: typeof c.max_downstream_connection_duration === 'number' ? c.max_downstream_connection_duration : 0,
     hashSourceIp,
     accessLog: (c.access_log as Canonical[] | undefined) ?? [],
+    tunnelingUnsupported: tunneling !== undefined,
   });
 }

@@ -14,6 +14,10 @@ import { buildTcpAccessLoggers, logTcpSession, TcpLogFacts } from './tcp-access-
 import { buildTcpProxyConfig, TcpProxyConfig } from './tcp-proxy-config';
 import { TcpProxyStats } from './tcp-proxy-stats';
 import { TcpSession } from './tcp-session';
+import { getLogger } from '../../common/logger';
+
+const log = getLogger('filter');
+let warnedTunneling = false;
 
 export class TcpProxy implements NetworkFilter {
   readonly config: TcpProxyConfig;
@@ -34,7 +38,15 @@ export class TcpProxy implements NetworkFilter {
     this.clusterManager = ctx.clusterManager;
   }
 
-  handleConnection(socket: net.Socket, info: ConnectionInfo): TcpSession {
+  handleConnection(socket: net.Socket, info: ConnectionInfo): TcpSession | undefined {
+    if (this.config.tunnelingUnsupported) {
+      if (!warnedTunneling) {
+        warnedTunneling = true;
+        log.warn('tcp_proxy %s: tunneling_config (HTTP CONNECT upstream) is not implemented; closing its connections', this.config.statPrefix);
+      }
+      socket.destroy();
+      return undefined;
+    }
     const s = new TcpSession(this, socket, info);
     this.sessions.add(s);
     s.start();

@@ -242,10 +242,10 @@ test('config errors carry field paths and change nothing', async () => {
       decodeListener({
         name: 'y',
         address: sa('127.0.0.1', 0),
-        filter_chains: [{ filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 's', cluster: 'c', tunneling_config: { hostname: 'h' } } }] }],
+        filter_chains: [{ filters: [{ name: 'tcp', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 's' } }] }],
       }),
     );
-    assert.deepEqual(!badTcp.ok && badTcp.errors.map((e) => e.path), ['filter_chains[0].filters[0].typed_config.tunneling_config']);
+    assert.deepEqual(!badTcp.ok && badTcp.errors.map((e) => e.path), ['filter_chains[0].filters[0].typed_config.cluster_specifier']);
     assert.equal(counter(env.store, 'listener_manager.listener_create_failure'), 3);
   } finally {
     await env.close();
