@@ -1,5 +1,5 @@
-// The bench runner: `node dist/bench/run.js [cold-start] [http] [tcp] [micro] [http-hcm]` (the first four, in that order,
-// when none is named). Each scenario starts its own peers and stops them, even on error; one
+// The bench runner: `node dist/bench/run.js [cold-start] [http] [tcp] [micro] [xds-push] [http-hcm]` (all but
+// http-hcm, in that order, when none is named). Each scenario starts its own peers and stops them, even on error; one
 // scenario failing is reported and the next one still runs.
 import { stopAll } from './lib/procs';
 import { runColdStartScenario } from './scenarios/cold-start';
@@ -7,6 +7,7 @@ import { runHttpScenario } from './scenarios/http';
 import { runHttpHcmScenario } from './scenarios/http-hcm';
 import { runMicroScenario } from './scenarios/micro';
 import { runTcpScenario } from './scenarios/tcp';
+import { runXdsPushScenario } from './scenarios/xds-push';
 
 const SCENARIOS: Readonly<Record<string, () => Promise<void>>> = {
   'cold-start': runColdStartScenario,
@@ -14,6 +15,7 @@ const SCENARIOS: Readonly<Record<string, () => Promise<void>>> = {
   'http-hcm': runHttpHcmScenario,
   tcp: runTcpScenario,
   micro: runMicroScenario,
+  'xds-push': runXdsPushScenario,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -2,6 +2,11 @@
 // warms until its hosts are known) or replaced; an EDS cluster subscribes to its assignment and
 // unsubscribes when it goes. A cluster that fails validation is NACKed with its field paths and
 // the others of the same response still apply, as in Envoy.
+//
+// A push of thousands of clusters is applied in slices of about SLICE_MS, yielding to the event
+// loop in between (setImmediate), so requests in flight are not held up for the whole push. The
+// xDS client handles one response at a time and ACKs only when the watcher's promise settles.
+import { performance } from 'node:perf_hooks';
 import type { Canonical } from '../config/canonical';
 import type { ClusterManagerImpl } from '../upstream/cluster-manager';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
@@ -21,6 +26,24 @@ function edsSubOf(c: Canonical): EdsSub | undefined {
   return { serviceName: sn, configSource: eds?.eds_config as Canonical | undefined };
 }
 
+/** Longest stretch of cluster or endpoint updates between two yields to the event loop. */
+const SLICE_MS = 2;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Call `due()` after each unit of work: true when the slice is used up (then await yieldToLoop). */
+function sliceClock(): { due(): boolean } {
+  let start = performance.now();
+  return {
+    due(): boolean {
+      const now = performance.now();
+      if (now - start < SLICE_MS) return false;
+      start = now;
+      return true;
+    },
+  };
+}
+
 function issueText(issues: readonly ResourceIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
@@ -30,6 +53,8 @@ export class ClusterWatchers {
   readonly endpointRecords = new XdsRecords();
   /** EDS subscription of each CDS cluster, by cluster name. */
   private readonly edsByCluster = new Map<string, EdsSub>();
+  /** How many clusters subscribe to each EDS service name (so a removal need not scan them all). */
+  private readonly edsUsers = new Map<string, number>();
   private firstResponse: (() => void) | undefined;
   /** Resolves on the first CDS response (or when it is declared missing). */
   readonly firstCds: Promise<void>;
@@ -55,9 +80,11 @@ export class ClusterWatchers {
     },
   };
 
-  private onCds(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
+  private async onCds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
+    const clock = sliceClock();
     for (const r of u.updated) {
+      if (clock.due()) await yieldToLoop();
       const existing = this.cm.find(r.name);
       if (existing && !existing.addedViaApi) {
         rejected.push({ name: r.name, path: 'name', message: `cluster manager: static cluster '${r.name}' cannot be replaced by CDS` });
@@ -75,6 +102,7 @@ export class ClusterWatchers {
       this.followEds(r.name, edsSubOf(r.value), outcome !== 'unchanged');
     }
     for (const name of u.removed) {
+      if (clock.due()) await yieldToLoop();
       const c = this.cm.find(name);
       if (c && !c.addedViaApi) continue;
       this.cm.removeCluster(name);
@@ -94,10 +122,16 @@ export class ClusterWatchers {
       if (next) {
         this.client.watch(ENDPOINT, next.serviceName, next.configSource, `clusters[${cluster}].eds_cluster_config.eds_config`);
         this.edsByCluster.set(cluster, next);
+        this.edsUsers.set(next.serviceName, (this.edsUsers.get(next.serviceName) ?? 0) + 1);
       } else this.edsByCluster.delete(cluster);
       if (prev) {
         this.client.unwatch(ENDPOINT, prev.serviceName, prev.configSource);
-        if (![...this.edsByCluster.values()].some((s) => s.serviceName === prev.serviceName)) this.endpointRecords.forget(prev.serviceName);
+        const users = (this.edsUsers.get(prev.serviceName) ?? 1) - 1;
+        if (users > 0) this.edsUsers.set(prev.serviceName, users);
+        else {
+          this.edsUsers.delete(prev.serviceName);
+          this.endpointRecords.forget(prev.serviceName);
+        }
       }
     }
     if (next && (rebuilt || !same)) {
@@ -106,9 +140,11 @@ export class ClusterWatchers {
     }
   }
 
-  private onEds(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
+  private async onEds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
+    const clock = sliceClock();
     for (const r of u.updated) {
+      if (clock.due()) await yieldToLoop();
       const res = this.cm.updateEndpoints(r.value);
       if (!res.ok) {
         const issues = res.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
@@ -118,6 +154,7 @@ export class ClusterWatchers {
     }
     // A withdrawn assignment empties the clusters that use it.
     for (const name of u.removed) {
+      if (clock.due()) await yieldToLoop();
       this.cm.updateEndpoints({ cluster_name: name, endpoints: [] });
       this.endpointRecords.forget(name);
     }

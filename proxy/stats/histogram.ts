@@ -18,7 +18,7 @@ import {
   mergeBins,
   sampleCount,
 } from './log-linear-bins';
-import { Metric } from './metric';
+import { Metric, type TagResolver } from './metric';
 import type { FlatTags } from './tag-producer';
 import type { Histogram } from './types';
 
@@ -48,7 +48,7 @@ export class HistogramImpl extends Metric implements Histogram {
   private intervalStats: HistogramStatistics | null = null;
   private cumulativeStats: HistogramStatistics | null = null;
 
-  constructor(name: string, tagExtractedName: string, tags: FlatTags, readonly supportedBuckets: readonly number[]) {
+  constructor(name: string, tagExtractedName: string | TagResolver, tags: FlatTags | undefined, readonly supportedBuckets: readonly number[]) {
     super(name, tagExtractedName, tags);
   }
 

@@ -14,7 +14,7 @@ export type {
   HistogramBucketSettingsInput,
   Result,
 } from './stats-config';
-export { createStatsStore, compileStatsConfig, sanitizeStatsName, StatsStore, type CompiledStatsConfig } from './stats-store';
+export { createStatsStore, compileStatsConfig, deferStats, undeferStats, sanitizeStatsName, StatsStore, type CompiledStatsConfig, type DeferredStatNames } from './stats-store';
 export { parseStatsParams, DEFAULT_STATS_PARAMS, type StatsParams, type StatsType, type StatsFormat, type HistogramBucketsMode } from './stats-params';
 export { renderStatsText } from './render-text';
 export { renderStatsJson } from './render-json';

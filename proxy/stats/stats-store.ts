@@ -3,12 +3,17 @@
 // Scopes hold references so a removed cluster or listener can release() its stats; the store root
 // pins what it creates. flush() and resetCounters() are the server's and admin's entry points;
 // renderers read the store through the iterators at the bottom.
+//
+// A scope may defer a fixed group of stats (deferStats): they are created on first use, and until
+// then the iterators yield them as fresh zero-valued stats, so /stats and /stats/prometheus read
+// exactly as if they existed. A cluster's ~40 traffic stats are such a group: most of 10,000 xDS
+// clusters never see a request, and creating their stats up front dominates the push's cost.
 
 import { CounterImpl } from './counter';
 import { GaugeImpl } from './gauge';
 import { HistogramImpl } from './histogram';
 import { compileHistogramSettings, type HistogramSettings } from './histogram-settings';
-import { Metric, NO_TAGS } from './metric';
+import { Metric, NO_TAGS, type TagResolver } from './metric';
 import { NULL_COUNTER, NULL_GAUGE, NULL_HISTOGRAM, NULL_TEXT_READOUT } from './null-stats';
 import type { Result, StatsConfigInput } from './stats-config';
 import { compileStatsMatcher, type StatsMatcher } from './stats-matcher';
@@ -51,9 +56,32 @@ export function sanitizeStatsName(name: string): string {
   return s.replace(/[:\0]/g, '_');
 }
 
+/** Names of stats a scope creates together on first use (shared by every scope that defers them). */
+export interface DeferredStatNames {
+  readonly counters: readonly string[];
+  readonly gauges: readonly string[];
+  readonly histograms: readonly string[];
+}
+
+/**
+ * Lets `scope` create `names` on first use; until then they read as zeros. False when it cannot:
+ * not a store scope, or the stats exist already (held by a previous scope of the same name, whose
+ * values they keep), in which case the caller creates them now.
+ */
+export function deferStats(scope: StatsScope, names: DeferredStatNames): boolean {
+  return scope instanceof ScopeImpl && scope.defer(names);
+}
+
+/** The deferred group `names` of `scope` is being created: the iterators stop standing in for it. */
+export function undeferStats(scope: StatsScope, names: DeferredStatNames): void {
+  if (scope instanceof ScopeImpl) scope.undefer(names);
+}
+
 class ScopeImpl implements StatsScope {
   readonly held: Metric[] = [];
   readonly children: ScopeImpl[] = [];
+  /** Deferred groups not created yet: one (the common case, no array) or several. */
+  deferred: DeferredStatNames | DeferredStatNames[] | undefined = undefined;
   constructor(
     private readonly store: StatsStore,
     readonly prefix: string,
@@ -91,8 +119,15 @@ class ScopeImpl implements StatsScope {
     m.refs++;
     this.held.push(m);
   }
+  defer(names: DeferredStatNames): boolean {
+    return !this.root && this.store.defer(this, names);
+  }
+  undefer(names?: DeferredStatNames): void {
+    if (this.deferred !== undefined) this.store.undefer(this, names);
+  }
   release(): void {
     if (this.root) return;
+    this.undefer();
     for (const c of this.children) c.release();
     this.children.length = 0;
     for (const m of this.held) if (m.refs > 0 && --m.refs === 0) this.store.remove(m);
@@ -100,7 +135,7 @@ class ScopeImpl implements StatsScope {
   }
 }
 
-export class StatsStore implements StatsScope {
+export class StatsStore implements StatsScope, TagResolver {
   readonly prefix = '';
   private readonly counterMap = new Map<string, CounterImpl>();
   private readonly gaugeMap = new Map<string, GaugeImpl>();
@@ -110,6 +145,8 @@ export class StatsStore implements StatsScope {
   private readonly rootScope: ScopeImpl;
   private readonly namespaces: string[] = [];
   private lastTags: FlatTags = NO_TAGS;
+  /** Scopes with a deferred group not created yet, by prefix (the newest scope of a name wins). */
+  private readonly deferredScopes = new Map<string, ScopeImpl>();
 
   constructor(readonly config: CompiledStatsConfig) {
     this.rootScope = new ScopeImpl(this, '', true);
@@ -150,8 +187,7 @@ export class StatsStore implements StatsScope {
     let c = this.counterMap.get(name);
     if (c === undefined) {
       if (this.rejects(name)) return NULL_COUNTER;
-      const [ten, tags] = this.tagsFor(name);
-      c = new CounterImpl(name, ten, tags);
+      c = new CounterImpl(name, this);
       this.counterMap.set(name, c);
     }
     holder.hold(c);
@@ -161,8 +197,7 @@ export class StatsStore implements StatsScope {
     let g = this.gaugeMap.get(name);
     if (g === undefined) {
       if (this.rejects(name)) return NULL_GAUGE;
-      const [ten, tags] = this.tagsFor(name);
-      g = new GaugeImpl(name, ten, tags);
+      g = new GaugeImpl(name, this);
       this.gaugeMap.set(name, g);
     }
     holder.hold(g);
@@ -172,8 +207,7 @@ export class StatsStore implements StatsScope {
     let h = this.histogramMap.get(name);
     if (h === undefined) {
       if (this.rejects(name)) return NULL_HISTOGRAM;
-      const [ten, tags] = this.tagsFor(name);
-      h = new HistogramImpl(name, ten, tags, this.config.histogramSettings.bucketsFor(name));
+      h = new HistogramImpl(name, this, undefined, this.config.histogramSettings.bucketsFor(name));
       this.histogramMap.set(name, h);
     }
     holder.hold(h);
@@ -183,8 +217,7 @@ export class StatsStore implements StatsScope {
     let t = this.textReadoutMap.get(name);
     if (t === undefined) {
       if (this.rejects(name)) return NULL_TEXT_READOUT;
-      const [ten, tags] = this.tagsFor(name);
-      t = new TextReadoutImpl(name, ten, tags);
+      t = new TextReadoutImpl(name, this);
       this.textReadoutMap.set(name, t);
     }
     holder.hold(t);
@@ -195,7 +228,44 @@ export class StatsStore implements StatsScope {
     else if (m instanceof GaugeImpl) this.gaugeMap.delete(m.name);
     else if (m instanceof HistogramImpl) this.histogramMap.delete(m.name);
     else if (m instanceof TextReadoutImpl) this.textReadoutMap.delete(m.name);
-    if (m.tagExtractedName !== m.name) this.interner.release(m.tagExtractedName);
+    if (m.tagsResolved && m.tagExtractedName !== m.name) this.interner.release(m.tagExtractedName);
+  }
+
+  /** @internal */ defer(scope: ScopeImpl, names: DeferredStatNames): boolean {
+    // A group is created whole, so one of its stats tells whether an earlier scope of this name
+    // created it (then this scope takes the same objects now, keeping their values).
+    const [probe, map] = names.counters.length ? [names.counters[0], this.counterMap] : names.gauges.length ? [names.gauges[0], this.gaugeMap] : [names.histograms[0], this.histogramMap];
+    if (probe === undefined || (map as Map<string, unknown>).has(`${scope.prefix}.${probe}`)) return false;
+    const d = scope.deferred;
+    if (d === undefined) scope.deferred = names;
+    else if (Array.isArray(d)) {
+      if (!d.includes(names)) d.push(names);
+    } else if (d !== names) scope.deferred = [d, names];
+    this.deferredScopes.set(scope.prefix, scope);
+    return true;
+  }
+  /** @internal Drops one deferred group of `scope` (every group without `names`). */
+  undefer(scope: ScopeImpl, names?: DeferredStatNames): void {
+    const d = scope.deferred;
+    if (names === undefined || d === names) scope.deferred = undefined;
+    else if (Array.isArray(d)) {
+      const rest = d.filter((g) => g !== names);
+      scope.deferred = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : rest;
+    }
+    if (scope.deferred === undefined && this.deferredScopes.get(scope.prefix) === scope) this.deferredScopes.delete(scope.prefix);
+  }
+
+  /** Zero-valued stand-ins for deferred stats not created yet (and not rejected by the matcher). */
+  private *standIns<T>(pick: (d: DeferredStatNames) => readonly string[], map: ReadonlyMap<string, unknown>, make: (name: string) => T): Generator<T> {
+    for (const scope of this.deferredScopes.values()) {
+      const d = scope.deferred!;
+      for (const group of Array.isArray(d) ? d : [d]) {
+        for (const n of pick(group)) {
+          const full = `${scope.prefix}.${n}`;
+          if (!map.has(full) && !this.rejects(full)) yield make(full);
+        }
+      }
+    }
   }
 
   private rejects(name: string): boolean {
@@ -203,13 +273,21 @@ export class StatsStore implements StatsScope {
     return !m.acceptsAll && m.rejects(name);
   }
 
-  private tagsFor(name: string): [string, FlatTags] {
+  /** @internal Tag extraction, run by a stat the first time its tags are read. */
+  resolveTags(name: string): [string, FlatTags] {
+    return this.tagsOf(name, true);
+  }
+
+  /** Stand-ins are never removed from the store, so they must not take interner references. */
+  private readonly standInTags: TagResolver = { resolveTags: (name) => this.tagsOf(name, false) };
+
+  private tagsOf(name: string, intern: boolean): [string, FlatTags] {
     const p = this.config.tagProducer.produce(name);
     let tags = p.tags;
     if (tags.length === 0) tags = NO_TAGS;
     else if (sameTags(tags, this.lastTags)) tags = this.lastTags;
     else this.lastTags = tags;
-    const ten = p.tagExtractedName === name ? name : this.interner.acquire(p.tagExtractedName);
+    const ten = p.tagExtractedName === name || !intern ? p.tagExtractedName : this.interner.acquire(p.tagExtractedName);
     return [ten, tags];
   }
 
@@ -231,19 +309,24 @@ export class StatsStore implements StatsScope {
 
   // ---- read side (renderers) ----
 
-  counters(): IterableIterator<CounterImpl> {
-    return this.counterMap.values();
+  *counters(): IterableIterator<CounterImpl> {
+    yield* this.counterMap.values();
+    if (this.deferredScopes.size) yield* this.standIns((d) => d.counters, this.counterMap, (n) => new CounterImpl(n, this.standInTags));
   }
-  gauges(): IterableIterator<GaugeImpl> {
-    return this.gaugeMap.values();
+  *gauges(): IterableIterator<GaugeImpl> {
+    yield* this.gaugeMap.values();
+    if (this.deferredScopes.size) yield* this.standIns((d) => d.gauges, this.gaugeMap, (n) => new GaugeImpl(n, this.standInTags));
   }
-  histograms(): IterableIterator<HistogramImpl> {
-    return this.histogramMap.values();
+  *histograms(): IterableIterator<HistogramImpl> {
+    yield* this.histogramMap.values();
+    if (this.deferredScopes.size) {
+      yield* this.standIns((d) => d.histograms, this.histogramMap, (n) => new HistogramImpl(n, this.standInTags, undefined, this.config.histogramSettings.bucketsFor(n)));
+    }
   }
   textReadouts(): IterableIterator<TextReadoutImpl> {
     return this.textReadoutMap.values();
   }
-  /** Number of stored stats of every kind (for memory checks and /memory-style reporting). */
+  /** Number of stored stats of every kind (for memory checks and /memory-style reporting); deferred ones not yet created do not count. */
   get size(): number {
     return this.counterMap.size + this.gaugeMap.size + this.histogramMap.size + this.textReadoutMap.size;
   }

@@ -1,9 +1,12 @@
 // Circuit breakers (Envoy's ResourceManager): per priority, counters of open connections,
 // pending requests, active requests and active retries against their limits. Crossing a limit
 // flips the `circuit_breakers.<priority>.*_open` gauge; `track_remaining` adds `remaining_*`.
-// Gauges are written only when the count moves, with no allocation.
+// Gauges are written only when the count moves, with no allocation. Without track_remaining or a
+// retry budget the `*_open` gauges are created the first time any limit of the cluster moves; the
+// store shows them as zeros until then (most of 10,000 xDS clusters never see a request).
 import type { Canonical } from '../config/canonical';
 import type { IssueSink } from '../config/result';
+import { deferStats, type DeferredStatNames, undeferStats } from '../stats/stats-store';
 import type { Gauge, StatsScope } from '../stats/types';
 import type { ClusterResources, ResourceLimit } from './types';
 
@@ -59,14 +62,40 @@ export function parseCircuitBreakers(cb: Canonical | undefined, path: string, si
   });
 }
 
+const OPEN_GAUGES = ['cx_open', 'rq_pending_open', 'rq_open', 'rq_retry_open', 'cx_pool_open'] as const;
+
+const BREAKER_STAT_NAMES: DeferredStatNames = {
+  counters: [],
+  gauges: ['default', 'high'].flatMap((p) => OPEN_GAUGES.map((n) => `circuit_breakers.${p}.${n}`)),
+  histograms: [],
+};
+
+/** A cluster's deferred `*_open` gauges: all created together when the first limit moves. */
+class LazyOpenGauges {
+  readonly limits: Limit[] = [];
+  constructor(private readonly scope: StatsScope) {}
+  materialize(): void {
+    undeferStats(this.scope, BREAKER_STAT_NAMES);
+    for (const n of BREAKER_STAT_NAMES.gauges) this.scope.gauge(n);
+    for (const l of this.limits) l.attach(this.scope.gauge(l.openName));
+  }
+}
+
 class Limit implements ResourceLimit {
   count = 0;
   constructor(
     readonly max: number,
-    private readonly open: Gauge | undefined,
+    private open: Gauge | undefined,
     private readonly remaining: Gauge | undefined,
+    private lazy: LazyOpenGauges | undefined = undefined,
+    readonly openName = '',
   ) {
     remaining?.set(max);
+    lazy?.limits.push(this);
+  }
+  attach(open: Gauge): void {
+    this.open = open;
+    this.lazy = undefined;
   }
   canCreate(): boolean {
     return this.count < this.max;
@@ -80,6 +109,7 @@ class Limit implements ResourceLimit {
     this.changed();
   }
   private changed(): void {
+    if (this.lazy !== undefined) this.lazy.materialize();
     const max = this.max;
     if (this.open !== undefined) this.open.set(this.count >= max ? 1 : 0);
     if (this.remaining !== undefined) this.remaining.set(max > this.count ? max - this.count : 0);
@@ -133,6 +163,24 @@ function build(t: Thresholds, scope: StatsScope | undefined, prio: 'default' | '
   return { connections, pendingRequests, requests, retries };
 }
 
+function buildLazy(t: Thresholds, lazy: LazyOpenGauges, prio: 'default' | 'high'): ClusterResources {
+  // The gauge names are the shared strings of BREAKER_STAT_NAMES (OPEN_GAUGES order), not new ones per cluster.
+  const names = BREAKER_STAT_NAMES.gauges;
+  const base = prio === 'default' ? 0 : OPEN_GAUGES.length;
+  return {
+    connections: new Limit(t.maxConnections, undefined, undefined, lazy, names[base]),
+    pendingRequests: new Limit(t.maxPendingRequests, undefined, undefined, lazy, names[base + 1]),
+    requests: new Limit(t.maxRequests, undefined, undefined, lazy, names[base + 2]),
+    retries: new Limit(t.maxRetries, undefined, undefined, lazy, names[base + 3]),
+  };
+}
+
+const lazyOk = (t: Thresholds): boolean => !t.trackRemaining && t.retryBudget === undefined;
+
 export function buildResources(cfg: CircuitBreakersConfig, scope: StatsScope | undefined): { readonly default: ClusterResources; readonly high: ClusterResources } {
+  if (scope && lazyOk(cfg.default) && lazyOk(cfg.high) && deferStats(scope, BREAKER_STAT_NAMES)) {
+    const lazy = new LazyOpenGauges(scope);
+    return { default: buildLazy(cfg.default, lazy, 'default'), high: buildLazy(cfg.high, lazy, 'high') };
+  }
   return { default: build(cfg.default, scope, 'default'), high: build(cfg.high, scope, 'high') };
 }

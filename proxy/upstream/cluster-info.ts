@@ -3,11 +3,12 @@
 // when one of those settings changes (ClusterConfig.infoKey), so an update that only moves
 // endpoints or changes balancing keeps every pool and stat object.
 import type { Canonical } from '../config/canonical';
+import { deferStats } from '../stats/stats-store';
 import type { StatsScope } from '../stats/types';
 import { buildResources } from './circuit-breakers';
 import type { ClusterConfig } from './cluster-config';
 import { ClusterStats } from './cluster-stats';
-import { clusterTrafficStats, ClusterTrafficStats } from './http1-pool-stats';
+import { clusterTrafficStats, ClusterTrafficStats, existingClusterTrafficStats, TRAFFIC_STAT_NAMES } from './http1-pool-stats';
 import type { UpstreamProtocol } from './protocol-options-config';
 import type { ClusterInfo, ClusterResources } from './types';
 
@@ -34,7 +35,9 @@ export class ClusterInfoImpl implements ClusterInfo {
   /**
    * `statsRoot` is the store (or a scope); the cluster's scope is `cluster.<observability name>.`.
    * `deferTrafficStats` (Envoy's enable_deferred_creation_stats) creates the upstream_cx_* and
-   * upstream_rq_* stats on first use instead of with the cluster.
+   * upstream_rq_* stats on first use instead of with the cluster. Without it they are created on
+   * first use too when the store can stand in for them meanwhile (they read as zeros in /stats,
+   * as Envoy's eager ones do), else now.
    */
   constructor(cfg: ClusterConfig, statsRoot: StatsScope | undefined, deferTrafficStats = false) {
     this.name = cfg.name;
@@ -55,7 +58,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     this.stats = statsRoot?.scope(`cluster.${cfg.observabilityName}.`);
     this.resources = buildResources(cfg.circuitBreakers, this.stats);
     this.clusterStats = new ClusterStats(this.stats);
-    if (!deferTrafficStats) this.traffic = clusterTrafficStats(this);
+    if (!deferTrafficStats && !(this.stats && deferStats(this.stats, TRAFFIC_STAT_NAMES))) this.traffic = clusterTrafficStats(this);
   }
 
   /** The stats the pools and the router update (shared with http1-pool-stats.ts). */
@@ -65,7 +68,9 @@ export class ClusterInfoImpl implements ClusterInfo {
 
   /** Whether the cluster ever opened an upstream connection (without creating deferred stats). */
   get trafficSeen(): boolean {
-    return this.traffic !== undefined && this.traffic.upstream_cx_total.value > 0;
+    // The router and pools create them through clusterTrafficStats(), not through this info.
+    const t = this.traffic ?? existingClusterTrafficStats(this);
+    return t !== undefined && t.upstream_cx_total.value > 0;
   }
 
   /** Drops this info's stats from the store unless a newer info of the same name holds them. */

@@ -68,6 +68,12 @@ class ManagerStats {
 export class ClusterManagerImpl implements ClusterManager {
   private readonly active = new Map<string, ClusterImpl>();
   private readonly warming = new Map<string, ClusterImpl>();
+  /**
+   * EDS service name -> names of clusters that used it, so an assignment finds its clusters
+   * without scanning all of them (10,000 assignments x 10,000 clusters). Entries are added with a
+   * cluster and pruned when found stale; updateEndpoints still checks each candidate.
+   */
+  private readonly byEdsName = new Map<string, Set<string>>();
   private readonly stats: ManagerStats;
   private closed = false;
 
@@ -140,6 +146,12 @@ export class ClusterManagerImpl implements ClusterManager {
     const cluster = new ClusterImpl(cfg, info, this.options.pools, shared ? current : undefined);
     cluster.addedViaApi = viaApi;
     cluster.versionInfo = opts.versionInfo ?? '';
+    if (cfg.type === 'EDS') {
+      const eds = cfg.edsServiceName ?? cfg.name;
+      let names = this.byEdsName.get(eds);
+      if (names === undefined) this.byEdsName.set(eds, (names = new Set()));
+      names.add(cfg.name);
+    }
     cluster.start();
     cluster.discovery = startDiscovery(cluster);
     if (current === undefined) this.stats.cluster_added.inc();
@@ -180,6 +192,13 @@ export class ClusterManagerImpl implements ClusterManager {
     if (a === undefined && w === undefined) return false;
     this.active.delete(name);
     this.warming.delete(name);
+    for (const c of [a, w]) {
+      if (c?.config.type !== 'EDS') continue;
+      const eds = c.config.edsServiceName ?? c.config.name;
+      const names = this.byEdsName.get(eds);
+      names?.delete(name);
+      if (names?.size === 0) this.byEdsName.delete(eds);
+    }
     w?.shutdown();
     a?.shutdown();
     w?.info.release();
@@ -197,15 +216,30 @@ export class ClusterManagerImpl implements ClusterManager {
     const name = String(cla.cluster_name ?? '');
     let applied = 0;
     const issues: ConfigIssue[] = [];
-    for (const map of [this.active, this.warming]) {
-      for (const c of map.values()) {
-        if (c.config.type !== 'EDS') continue;
-        if ((c.config.edsServiceName ?? c.config.name) !== name) continue;
-        const r = c.updateEndpoints(cla, path);
-        if (!r.ok) issues.push(...r.errors);
-        else applied++;
-        c.markHostsKnown();
-      }
+    const candidates = this.byEdsName.get(name);
+    if (candidates === undefined) return { ok: true, value: 0, warnings: [] };
+    const uses = (c: ClusterImpl | undefined): c is ClusterImpl => c !== undefined && c.config.type === 'EDS' && (c.config.edsServiceName ?? c.config.name) === name;
+    const targets: ClusterImpl[] = [];
+    for (const clusterName of candidates) {
+      const a = this.active.get(clusterName);
+      const w = this.warming.get(clusterName);
+      if (!uses(a) && !uses(w)) candidates.delete(clusterName);
+    }
+    if (candidates.size === 0) this.byEdsName.delete(name);
+    // Active clusters first, then warming ones, as before the index.
+    for (const clusterName of candidates) {
+      const a = this.active.get(clusterName);
+      if (uses(a)) targets.push(a);
+    }
+    for (const clusterName of candidates) {
+      const w = this.warming.get(clusterName);
+      if (uses(w)) targets.push(w);
+    }
+    for (const c of targets) {
+      const r = c.updateEndpoints(cla, path);
+      if (!r.ok) issues.push(...r.errors);
+      else applied++;
+      c.markHostsKnown();
     }
     if (issues.length > 0) return { ok: false, errors: issues, warnings: [] };
     return { ok: true, value: applied, warnings: [] };

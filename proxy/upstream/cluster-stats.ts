@@ -2,15 +2,18 @@
 // stat groups under `cluster.<observability name>.`), resolved once when a ClusterInfo is built.
 // Traffic stats (upstream_cx_*, upstream_rq_*) live in http1-pool-stats.ts, shared with the
 // router and pools; outlier and health-check stats are created only when those are configured.
+// The stats a cluster rarely moves (zone routing, panic, stale assignments) are created on first
+// use; the store shows them as zeros until then, so /stats reads as if they existed.
 import type { Counter, Gauge, StatsScope } from '../stats/types';
 import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
+import { deferStats, type DeferredStatNames, undeferStats } from '../stats/stats-store';
 
-export class ClusterStats {
-  readonly update_attempt: Counter;
-  readonly update_success: Counter;
-  readonly update_failure: Counter;
+/**
+ * The stats of the group a cluster touches only in rare cases (zone-aware balancing, panic, stale
+ * assignments, empty updates): created on first use, shown as zeros by the store until then.
+ */
+class RareClusterStats {
   readonly update_empty: Counter;
-  readonly update_no_rebuild: Counter;
   readonly assignment_stale: Counter;
   readonly assignment_timeout_received: Counter;
   readonly version: Gauge;
@@ -23,24 +26,13 @@ export class ClusterStats {
   readonly lb_zone_routing_all_directly: Counter;
   readonly lb_zone_routing_sampled: Counter;
   readonly lb_zone_routing_cross_zone: Counter;
-  readonly membership_change: Counter;
-  readonly membership_healthy: Gauge;
-  readonly membership_degraded: Gauge;
-  readonly membership_excluded: Gauge;
-  readonly membership_total: Gauge;
-  readonly max_host_weight: Gauge;
 
   constructor(scope: StatsScope | undefined) {
     const c = (n: string): Counter => (scope ? scope.counter(n) : NULL_COUNTER);
-    const g = (n: string): Gauge => (scope ? scope.gauge(n) : NULL_GAUGE);
-    this.update_attempt = c('update_attempt');
-    this.update_success = c('update_success');
-    this.update_failure = c('update_failure');
     this.update_empty = c('update_empty');
-    this.update_no_rebuild = c('update_no_rebuild');
     this.assignment_stale = c('assignment_stale');
     this.assignment_timeout_received = c('assignment_timeout_received');
-    this.version = g('version');
+    this.version = scope ? scope.gauge('version') : NULL_GAUGE;
     this.lb_healthy_panic = c('lb_healthy_panic');
     this.lb_local_cluster_not_ok = c('lb_local_cluster_not_ok');
     this.lb_recalculate_zone_structures = c('lb_recalculate_zone_structures');
@@ -50,12 +42,105 @@ export class ClusterStats {
     this.lb_zone_routing_all_directly = c('lb_zone_routing_all_directly');
     this.lb_zone_routing_sampled = c('lb_zone_routing_sampled');
     this.lb_zone_routing_cross_zone = c('lb_zone_routing_cross_zone');
+  }
+}
+
+/** The names RareClusterStats creates, recorded from its constructor so the list cannot drift. */
+const RARE_STAT_NAMES: DeferredStatNames = (() => {
+  const counters: string[] = [];
+  const gauges: string[] = [];
+  const recorder: StatsScope = {
+    prefix: '',
+    counter: (n) => (counters.push(n), NULL_COUNTER),
+    gauge: (n) => (gauges.push(n), NULL_GAUGE),
+    histogram: () => {
+      throw new Error('RareClusterStats has no histograms');
+    },
+    textReadout: () => {
+      throw new Error('RareClusterStats has no text readouts');
+    },
+    scope: () => recorder,
+    release: () => undefined,
+  };
+  new RareClusterStats(recorder);
+  return { counters, gauges, histograms: [] };
+})();
+
+export class ClusterStats {
+  readonly update_attempt: Counter;
+  readonly update_success: Counter;
+  readonly update_failure: Counter;
+  readonly update_no_rebuild: Counter;
+  readonly membership_change: Counter;
+  readonly membership_healthy: Gauge;
+  readonly membership_degraded: Gauge;
+  readonly membership_excluded: Gauge;
+  readonly membership_total: Gauge;
+  readonly max_host_weight: Gauge;
+  private rareStats: RareClusterStats | undefined;
+
+  constructor(private readonly scope: StatsScope | undefined) {
+    const c = (n: string): Counter => (scope ? scope.counter(n) : NULL_COUNTER);
+    const g = (n: string): Gauge => (scope ? scope.gauge(n) : NULL_GAUGE);
+    this.update_attempt = c('update_attempt');
+    this.update_success = c('update_success');
+    this.update_failure = c('update_failure');
+    this.update_no_rebuild = c('update_no_rebuild');
     this.membership_change = c('membership_change');
     this.membership_healthy = g('membership_healthy');
     this.membership_degraded = g('membership_degraded');
     this.membership_excluded = g('membership_excluded');
     this.membership_total = g('membership_total');
     this.max_host_weight = g('max_host_weight');
+    if (!scope || !deferStats(scope, RARE_STAT_NAMES)) this.rareStats = new RareClusterStats(scope);
+  }
+
+  private get rare(): RareClusterStats {
+    if (this.rareStats === undefined) {
+      undeferStats(this.scope!, RARE_STAT_NAMES);
+      this.rareStats = new RareClusterStats(this.scope);
+    }
+    return this.rareStats;
+  }
+
+  get update_empty(): Counter {
+    return this.rare.update_empty;
+  }
+  get assignment_stale(): Counter {
+    return this.rare.assignment_stale;
+  }
+  get assignment_timeout_received(): Counter {
+    return this.rare.assignment_timeout_received;
+  }
+  get version(): Gauge {
+    return this.rare.version;
+  }
+  get lb_healthy_panic(): Counter {
+    return this.rare.lb_healthy_panic;
+  }
+  get lb_local_cluster_not_ok(): Counter {
+    return this.rare.lb_local_cluster_not_ok;
+  }
+  get lb_recalculate_zone_structures(): Counter {
+    return this.rare.lb_recalculate_zone_structures;
+  }
+  get lb_zone_cluster_too_small(): Counter {
+    return this.rare.lb_zone_cluster_too_small;
+  }
+  get lb_zone_no_capacity_left(): Counter {
+    return this.rare.lb_zone_no_capacity_left;
+  }
+  get lb_zone_number_differs(): Counter {
+    return this.rare.lb_zone_number_differs;
+  }
+  get lb_zone_routing_all_directly(): Counter {
+    return this.rare.lb_zone_routing_all_directly;
+  }
+  get lb_zone_routing_sampled(): Counter {
+    return this.rare.lb_zone_routing_sampled;
+  }
+  get lb_zone_routing_cross_zone(): Counter {
+    return this.rare.lb_zone_routing_cross_zone;
   }
 }
 

@@ -2,6 +2,11 @@
 // resolved once per ClusterInfo from its stats scope (`cluster.<name>.`), so the hot path only
 // calls inc()/dec() on objects it already holds. Per-status-code counters (upstream_rq_200) are
 // created the first time a code is seen and then kept in an array indexed by code.
+//
+// A ClusterInfo defers the whole group (TRAFFIC_STAT_NAMES) to the first clusterTrafficStats()
+// call: until then the store shows them as zeros, so /stats reads the same, but a cluster that
+// never carries a request never pays for ~40 stat objects.
+import { type DeferredStatNames, undeferStats } from '../stats/stats-store';
 import type { Counter, Gauge, Histogram, StatsScope } from '../stats/types';
 import type { ClusterInfo } from './types';
 
@@ -124,14 +129,41 @@ const cache = new WeakMap<ClusterInfo, ClusterTrafficStats>();
 let lastInfo: ClusterInfo | undefined;
 let lastStats: ClusterTrafficStats | undefined;
 
+/** The info's traffic stats if something created them already; never creates them. */
+export function existingClusterTrafficStats(info: ClusterInfo): ClusterTrafficStats | undefined {
+  return info === lastInfo ? lastStats : cache.get(info);
+}
+
 export function clusterTrafficStats(info: ClusterInfo): ClusterTrafficStats {
   if (info === lastInfo) return lastStats!;
   let s = cache.get(info);
   if (s === undefined) {
-    s = new ClusterTrafficStats(isScope(info.stats) ? info.stats : undefined);
+    const scope = isScope(info.stats) ? info.stats : undefined;
+    if (scope) undeferStats(scope, TRAFFIC_STAT_NAMES);
+    s = new ClusterTrafficStats(scope);
     cache.set(info, s);
   }
   lastInfo = info;
   lastStats = s;
   return s;
 }
+
+/** The stats ClusterTrafficStats creates, recorded from its constructor so the list cannot drift. */
+export const TRAFFIC_STAT_NAMES: DeferredStatNames = (() => {
+  const counters: string[] = [];
+  const gauges: string[] = [];
+  const histograms: string[] = [];
+  const recorder: StatsScope = {
+    prefix: '',
+    counter: (n) => (counters.push(n), NOOP_COUNTER),
+    gauge: (n) => (gauges.push(n), NOOP_GAUGE),
+    histogram: (n) => (histograms.push(n), NOOP_HISTOGRAM),
+    textReadout: () => {
+      throw new Error('ClusterTrafficStats has no text readouts');
+    },
+    scope: () => recorder,
+    release: () => undefined,
+  };
+  new ClusterTrafficStats(recorder);
+  return { counters, gauges, histograms };
+})();

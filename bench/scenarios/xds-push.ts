@@ -1,0 +1,297 @@
+// Scenario "xds-push": a big CDS/EDS/RDS push into a running tsenvoy under steady load. The test
+// control plane (test/xds/control-plane.ts, real gRPC ADS) serves a listener and a route to a
+// static base cluster; a paced load (servers/paced-load.ts, its own process) runs through the
+// listener; then one push adds N Istio-shaped clusters (one loopback endpoint each, EDS or STATIC)
+// and a route configuration with a virtual host per cluster. Measured per run:
+//   - time from the push to each type's ACK (CDS, EDS, RDS) and to the last cluster answering
+//     through the listener (the clusters are usable),
+//   - memory growth per cluster: VmRSS and heap (admin /memory `allocated`), both after a full GC
+//     (the launcher servers/tsenvoy-gc-launch.ts runs gc() on SIGUSR2), and the RSS peak,
+//   - request latency p99 and max in a baseline window before the push vs during it (push ->
+//     usable), latency counted from each request's due time.
+//   BENCH_XDS_SIZES (1000,10000), BENCH_XDS_MODES (eds,static), BENCH_XDS_RUNS (3),
+//   BENCH_XDS_RPS (1000), BENCH_XDS_DELTA=1 (delta ADS instead of SotW),
+//   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ControlPlane } from '../../test/xds/control-plane';
+import { xdsBootstrap } from '../../test/integration/xds-support';
+import { cpuPlan } from '../lib/cores';
+import { compiledRoot, serverScript } from '../lib/paths';
+import { freePort, waitListening } from '../lib/ports';
+import { lastLine, Proc, startProcess } from '../lib/procs';
+import { pollLive } from '../lib/ready';
+import { fixed, loadNote, median, percentile, progress, table, verdict } from '../lib/report';
+import {
+  BASE_HOST, baseCluster, CLUSTER, EncodedPush, encodePush, ENDPOINT, LISTENER, LISTENER_NAME, listener, PushMode, ROUTE, ROUTE_NAME, routeConfig, serviceHost,
+} from './xds-push-resources';
+
+const BASELINE_MS = 2000;
+const TAIL_MS = 500;
+const APPLY_TIMEOUT_MS = 60_000;
+const LOAD_CONNECTIONS = 8;
+const GOAL_KB_PER_CLUSTER = 10;
+const GOAL_APPLY_10K_MS = 2000;
+const GOAL_P99_ADDED_MS = 10;
+
+export interface PushSample {
+  readonly n: number;
+  readonly mode: PushMode;
+  readonly cdsAckMs: number;
+  readonly edsAckMs: number | undefined;
+  readonly rdsAckMs: number;
+  readonly usableMs: number;
+  readonly rssKbPerCluster: number;
+  readonly heapKbPerCluster: number;
+  readonly peakRssMb: number;
+  readonly baseP99: number;
+  readonly pushP99: number;
+  readonly pushMax: number;
+  readonly pushRequests: number;
+  readonly errors: number;
+}
+
+interface Memory {
+  readonly rssKb: number;
+  readonly heapKb: number;
+}
+
+function get(port: number, pathAndQuery: string, host?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, agent: false, headers: host ? { host } : {}, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => resolve({ status: 0, body: '' }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, body: '' }));
+  });
+}
+
+/** VmRSS of one process (tsenvoy has no children; proc-stats' rssKb scans all of /proc for them). */
+function rssKb(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Full GC in tsenvoy (SIGUSR2 to the launcher), then VmRSS and /memory's allocated bytes. */
+async function settledMemory(proc: Proc, adminPort: number): Promise<Memory> {
+  process.kill(proc.pid, 'SIGUSR2');
+  await sleep(400);
+  const mem = JSON.parse((await get(adminPort, '/memory')).body) as { allocated: string };
+  return { rssKb: rssKb(proc.pid), heapKb: Number(mem.allocated) / 1024 };
+}
+
+/**
+ * The time (epoch ms) at which the client ACKed the last response of `type` sent after `t0`, once
+ * the responses since t0 carried at least `names` resources; undefined while that has not happened.
+ * Throws on a NACK.
+ */
+function ackedAt(cp: ControlPlane, type: string, t0: number, names: number, sentIndex: number): number | undefined {
+  const sent = cp.responses.slice(sentIndex).filter((r) => r.type_url === type);
+  if (!sent.length) return undefined;
+  const total = cp.requests[0]?.mode === 'delta' ? sent.reduce((s, r) => s + r.names.length, 0) : sent[sent.length - 1].names.length;
+  if (total < names) return undefined;
+  const last = sent[sent.length - 1];
+  for (let i = cp.requests.length - 1; i >= 0; i--) {
+    const r = cp.requests[i];
+    if (r.at < t0) break;
+    if (r.type_url !== type || r.response_nonce !== last.nonce) continue;
+    if (r.error_detail) throw new Error(`${type} NACKed: ${r.error_detail.message}`);
+    return r.at;
+  }
+  return undefined;
+}
+
+async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, everyMs = 5): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out (${timeoutMs} ms) waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+interface LoadSamples {
+  readonly due: number[];
+  readonly ms: number[];
+  readonly status: number[];
+}
+
+function window(l: LoadSamples, from: number, to: number): { ms: number[]; errors: number } {
+  const ms: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < l.due.length; i++) {
+    if (l.due[i] < from || l.due[i] > to) continue;
+    ms.push(l.ms[i]);
+    if (l.status[i] !== 200) errors++;
+  }
+  return { ms, errors };
+}
+
+export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: string, say: (m: string) => void): Promise<PushSample> {
+  const plan = cpuPlan();
+  const delta = process.env.BENCH_XDS_DELTA === '1';
+  const cp = await ControlPlane.start();
+  const [adminPort, port] = [await freePort(), await freePort()];
+  const bootstrap = xdsBootstrap(cp, { delta }) as { admin: unknown; static_resources: { clusters: unknown[] } };
+  bootstrap.admin = { address: { socket_address: { address: '127.0.0.1', port_value: adminPort } } };
+  bootstrap.static_resources.clusters.push(baseCluster(upstreamPort));
+  const file = path.join(tmp, 'bootstrap.json');
+  fs.writeFileSync(file, JSON.stringify(bootstrap));
+  cp.setResources(CLUSTER, {}, false);
+  cp.setResources(LISTENER, { [LISTENER_NAME]: listener(port) }, false);
+  cp.setResources(ROUTE, { [ROUTE_NAME]: routeConfig(0) }, false);
+  const extra = (process.env.BENCH_XDS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proc = startProcess('tsenvoy', process.execPath, ['--expose-gc', ...extra, serverScript('tsenvoy-gc-launch'), '-c', file, '-l', 'warning', '--concurrency', '1'], { cpu: plan.proxyCpu, keepBytes: process.env.BENCH_XDS_DEBUG ? 1 << 24 : undefined });
+  let load: Proc | undefined;
+  try {
+    const live = await pollLive(adminPort, 15_000, () => proc.exitStatus === undefined, 10);
+    if ('reason' in live) throw new Error(`${live.reason}: ${lastLine(proc)}`);
+    if (!(await waitListening(port, 5000))) throw new Error('the LDS listener does not listen');
+    const first = await get(port, '/', BASE_HOST);
+    if (first.status !== 200) throw new Error(`GET through the listener answered ${first.status}`);
+    const loadFile = path.join(tmp, 'load.json');
+    const rps = Number(process.env.BENCH_XDS_RPS) || 1000;
+    const maxSeconds = (BASELINE_MS + APPLY_TIMEOUT_MS + 5000) / 1000 + 5;
+    load = startProcess('paced-load', process.execPath, [serverScript('paced-load'), String(port), BASE_HOST, String(rps), String(LOAD_CONNECTIONS), String(maxSeconds), loadFile], { cpu: plan.loadCpu });
+    await sleep(1000); // warm-up: connections open, JIT settles
+    const mem0 = await settledMemory(proc, adminPort);
+    const baseFrom = Date.now();
+    await sleep(BASELINE_MS);
+    const sentIndex = cp.responses.length;
+    let peakKb = rssKb(proc.pid);
+    const sampler = setInterval(() => { peakKb = Math.max(peakKb, rssKb(proc.pid)); }, 50);
+    const t0 = Date.now();
+    try {
+      if (push.mode === 'eds') cp.setResources(ENDPOINT, push.endpoints, false);
+      cp.setResources(CLUSTER, push.clusters);
+      cp.setResources(ROUTE, push.routes);
+      const lastHost = serviceHost(push.n - 1);
+      const usableAt = until('the last cluster to answer through the listener', async () => ((await get(port, '/', lastHost)).status === 200 ? Date.now() : undefined), APPLY_TIMEOUT_MS);
+      const acks = until('the ACKs', () => {
+        const c = ackedAt(cp, CLUSTER, t0, push.n, sentIndex);
+        const e = push.mode === 'eds' ? ackedAt(cp, ENDPOINT, t0, push.n, sentIndex) : 0;
+        const r = ackedAt(cp, ROUTE, t0, 1, sentIndex);
+        return c !== undefined && e !== undefined && r !== undefined ? { c, e, r } : undefined;
+      }, APPLY_TIMEOUT_MS);
+      const [usable, ack] = await Promise.all([usableAt, acks]);
+      await sleep(TAIL_MS);
+      clearInterval(sampler);
+      await load.stop();
+      const samples = JSON.parse(fs.readFileSync(loadFile, 'utf8')) as LoadSamples;
+      const applied = Math.max(usable, ack.c, ack.e, ack.r);
+      const base = window(samples, baseFrom, t0);
+      const during = window(samples, t0, applied);
+      if (process.env.BENCH_XDS_DEBUG) {
+        const worst = samples.due.map((d, i) => [d - t0, samples.ms[i]]).sort((a, b) => b[1] - a[1]).slice(0, 15);
+        say(`worst (due ms from push, latency ms): ${worst.map(([d, l]) => `${d.toFixed(0)}:${l.toFixed(1)}`).join(' ')}`);
+        const st = (samples as { stalls?: number[] }).stalls ?? [];
+        say(`load client stalls (ms from push: length): ${st.filter((_, i) => i % 2 === 0).map((e, i) => `${(e - t0).toFixed(0)}:${st[2 * i + 1].toFixed(0)}`).join(' ')}`);
+        fs.writeFileSync(`/tmp/xds-push-tsenvoy-${push.n}-${push.mode}.log`, `push at ${t0}\n${proc.output()}`);
+      }
+      const mem1 = await settledMemory(proc, adminPort);
+      const s: PushSample = {
+        n: push.n,
+        mode: push.mode,
+        cdsAckMs: ack.c - t0,
+        edsAckMs: push.mode === 'eds' ? ack.e - t0 : undefined,
+        rdsAckMs: ack.r - t0,
+        usableMs: usable - t0,
+        rssKbPerCluster: (mem1.rssKb - mem0.rssKb) / push.n,
+        heapKbPerCluster: (mem1.heapKb - mem0.heapKb) / push.n,
+        peakRssMb: peakKb / 1024,
+        baseP99: percentile(base.ms, 99),
+        pushP99: percentile(during.ms, 99),
+        pushMax: Math.max(...during.ms),
+        pushRequests: during.ms.length,
+        errors: base.errors + during.errors,
+      };
+      say(`${push.n} ${push.mode}: CDS ACK ${s.cdsAckMs} ms, EDS ACK ${s.edsAckMs ?? '-'} ms, RDS ACK ${s.rdsAckMs} ms, usable ${s.usableMs} ms; ` +
+        `RSS +${fixed(s.rssKbPerCluster, 2)} KB/cluster, heap +${fixed(s.heapKbPerCluster, 2)} KB/cluster; ` +
+        `p99 ${fixed(s.baseP99, 2)} -> ${fixed(s.pushP99, 2)} ms (max ${fixed(s.pushMax, 1)} ms, ${s.pushRequests} requests), errors ${s.errors}`);
+      return s;
+    } finally {
+      clearInterval(sampler);
+    }
+  } finally {
+    await load?.stop();
+    await proc.stop();
+    cp.stop();
+  }
+}
+
+function list(env: string | undefined, dflt: string): string[] {
+  return (env ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export async function runXdsPushScenario(): Promise<void> {
+  const say = (m: string): void => progress('xds-push', m);
+  const sizes = list(process.env.BENCH_XDS_SIZES, '1000,10000').map(Number);
+  const modes = list(process.env.BENCH_XDS_MODES, 'eds,static') as PushMode[];
+  const runs = Math.max(1, Number(process.env.BENCH_XDS_RUNS) || 3);
+  const plan = cpuPlan();
+  if (!fs.existsSync(path.join(compiledRoot, 'proxy', 'server', 'main.js'))) return say('skipped: tsenvoy is not built');
+  say(plan.note);
+  say(loadNote());
+  say(`${process.env.BENCH_XDS_DELTA === '1' ? 'delta' : 'SotW'} ADS; load ${Number(process.env.BENCH_XDS_RPS) || 1000} req/s over ${LOAD_CONNECTIONS} connections; ${runs} run(s) per case`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsenvoy-bench-xds-'));
+  const upPort = await freePort();
+  const upstream = startProcess('upstream', process.execPath, [serverScript('upstream-http'), String(upPort)], { cpu: plan.loadCpu });
+  const rows: (string | undefined)[][] = [];
+  const verdicts: string[] = [];
+  try {
+    if (!(await waitListening(upPort, 5000))) throw new Error(`upstream did not listen: ${lastLine(upstream)}`);
+    for (const mode of modes) {
+      for (const n of sizes) {
+        const t = Date.now();
+        const push = encodePush(n, mode, upPort);
+        say(`${n} ${mode} clusters encoded (${(push.bytes / 1024 / 1024).toFixed(1)} MB) in ${Date.now() - t} ms`);
+        const samples: PushSample[] = [];
+        for (let r = 1; r <= runs; r++) {
+          say(`${n} ${mode}: run ${r}/${runs}`);
+          try {
+            samples.push(await measurePush(push, upPort, fs.mkdtempSync(path.join(tmp, 'run-')), say));
+          } catch (e) {
+            say(`${n} ${mode}: run ${r} failed: ${(e as Error).message}`);
+          }
+        }
+        if (!samples.length) {
+          rows.push([`${n} ${mode}`, 'failed']);
+          continue;
+        }
+        const m = (f: (s: PushSample) => number | undefined): number | undefined => {
+          const xs = samples.map(f).filter((x): x is number => x !== undefined);
+          return xs.length ? median(xs) : undefined;
+        };
+        const row = {
+          usable: m((s) => s.usableMs)!, rss: m((s) => s.rssKbPerCluster)!, base: m((s) => s.baseP99)!, push: m((s) => s.pushP99)!,
+        };
+        rows.push([`${n} ${mode}`, fixed(m((s) => s.cdsAckMs), 0), fixed(m((s) => s.edsAckMs), 0), fixed(m((s) => s.rdsAckMs), 0), fixed(row.usable, 0),
+          fixed(row.rss, 2), fixed(m((s) => s.heapKbPerCluster), 2), fixed(m((s) => s.peakRssMb), 0),
+          fixed(row.base, 2), fixed(row.push, 2), fixed(m((s) => s.pushMax), 1), String(samples.reduce((a, s) => a + s.errors, 0)), `${samples.length}/${runs}`]);
+        if (n >= 10_000) {
+          verdicts.push(verdict(row.usable < GOAL_APPLY_10K_MS, `${n} ${mode} clusters applied (usable) in < ${GOAL_APPLY_10K_MS} ms`, `median ${fixed(row.usable, 0)} ms`));
+          verdicts.push(verdict(row.push - row.base <= GOAL_P99_ADDED_MS, `${n} ${mode} push adds <= ${GOAL_P99_ADDED_MS} ms to p99`, `${fixed(row.base, 2)} -> ${fixed(row.push, 2)} ms`));
+        }
+        verdicts.push(verdict(row.rss < GOAL_KB_PER_CLUSTER, `${n} ${mode}: RSS growth < ${GOAL_KB_PER_CLUSTER} KB per cluster`, `median ${fixed(row.rss, 2)} KB`));
+      }
+    }
+  } finally {
+    await upstream.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(table('xds-push: ms from the push; KB per cluster after GC; request latency ms (medians over runs)',
+    ['push', 'cds ack', 'eds ack', 'rds ack', 'usable', 'rss KB/c', 'heap KB/c', 'peak MB', 'p99 base', 'p99 push', 'max push', 'errors', 'runs'], rows));
+  for (const v of verdicts) console.log(v);
+}

@@ -1,0 +1,29 @@
+// Starts the tsenvoy compiled next to this bench, with a way for the bench to collect garbage
+// before it reads memory: run under `node --expose-gc`, SIGUSR2 runs two full GCs. Envoy has no
+// such admin endpoint, so the hook stays in the bench's launcher, not in tsenvoy.
+// Usage: node --expose-gc tsenvoy-gc-launch.js <tsenvoy flags>
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc) {
+  process.on('SIGUSR2', () => {
+    gc();
+    gc();
+  });
+}
+// The same entry bin/tsenvoy.js runs (launch.js reads process.argv itself), else main directly.
+const server = path.resolve(__dirname, '..', '..', 'proxy', 'server');
+if (fs.existsSync(path.join(server, 'launch.js'))) require(path.join(server, 'launch.js'));
+else (require(path.join(server, 'main.js')) as { main(argv: readonly string[]): void }).main(process.argv.slice(2));
+
+// TSENVOY_BENCH_LAG_MS=<n>: print every event-loop stall longer than n ms (epoch ms when it ended).
+const lagMs = Number(process.env.TSENVOY_BENCH_LAG_MS);
+if (lagMs > 0) {
+  let last = Date.now();
+  setInterval(() => {
+    const now = Date.now();
+    if (now - last > lagMs) process.stderr.write(`bench-lag ${now} ${now - last - 1} ms\n`);
+    last = now;
+  }, 1).unref();
+}

@@ -1,0 +1,69 @@
+// Deferred stat groups: a scope's group reads as zero-valued stats until created, each group is
+// created and dropped on its own, a released scope stops standing in, and an existing group (from
+// an earlier scope of the same name) is not deferred again.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+
+import { createStatsStore, deferStats, undeferStats, type DeferredStatNames } from '../../../proxy/stats/stats-store';
+
+const A: DeferredStatNames = { counters: ['a_total'], gauges: ['a_active'], histograms: ['a_ms'] };
+const B: DeferredStatNames = { counters: ['b_total'], gauges: [], histograms: [] };
+
+const names = (it: Iterable<{ name: string }>): string[] => [...it].map((m) => m.name).sort();
+
+describe('deferred stat groups', () => {
+  it('stand in as unused zeros, with tags resolved like created ones', () => {
+    const store = createStatsStore();
+    const scope = store.scope('cluster.backend.');
+    assert.equal(deferStats(scope, A), true);
+    assert.equal(store.size, 0);
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total']);
+    assert.deepEqual(names(store.gauges()), ['cluster.backend.a_active']);
+    assert.deepEqual(names(store.histograms()), ['cluster.backend.a_ms']);
+    const c = [...store.counters()][0];
+    assert.equal(c.value, 0);
+    assert.equal(c.isUsed(), false);
+    assert.equal(c.tagExtractedName, 'cluster.a_total');
+    assert.deepEqual([...c.tags], ['envoy.cluster_name', 'backend']);
+  });
+
+  it('each group is created on its own; created stats are not listed twice', () => {
+    const store = createStatsStore();
+    const scope = store.scope('cluster.backend.');
+    deferStats(scope, A);
+    deferStats(scope, B);
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total']);
+    undeferStats(scope, B);
+    scope.counter('b_total').inc();
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total']);
+    assert.equal([...store.counters()].find((m) => m.name === 'cluster.backend.b_total')!.value, 1);
+    scope.counter('a_total').inc(); // created by someone else while still deferred: listed once
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total']);
+  });
+
+  it('a released scope stops standing in; a group that exists already is not deferred', () => {
+    const store = createStatsStore();
+    const s1 = store.scope('cluster.backend.');
+    deferStats(s1, A);
+    s1.release();
+    assert.deepEqual(names(store.counters()), []);
+    const s2 = store.scope('cluster.backend.');
+    s2.counter('a_total').inc();
+    const s3 = store.scope('cluster.backend.');
+    assert.equal(deferStats(s3, A), false, 'a_total exists: the caller creates the group now and keeps its value');
+    assert.equal(deferStats(store, A), false, 'the root scope does not defer');
+  });
+
+  it('a newer scope of the same name takes over; the older one releasing does not hide it', () => {
+    const store = createStatsStore();
+    const old = store.scope('cluster.backend.');
+    const neu = store.scope('cluster.backend.');
+    deferStats(old, A);
+    deferStats(neu, A);
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total']);
+    old.release();
+    assert.deepEqual(names(store.counters()), ['cluster.backend.a_total']);
+    neu.release();
+    assert.deepEqual(names(store.counters()), []);
+  });
+});

@@ -1,0 +1,101 @@
+// A cluster's traffic, circuit-breaker and rare stats are created on first use, with the store
+// standing in for them meanwhile: /stats in every format must read exactly as when they are created
+// up front (as Envoy does), before and after traffic, across an update and after removal.
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { renderPrometheus } from '../../../proxy/stats/render-prometheus';
+import { renderStatsJson } from '../../../proxy/stats/render-json';
+import { renderStatsText } from '../../../proxy/stats/render-text';
+import { DEFAULT_STATS_PARAMS, parseStatsParams } from '../../../proxy/stats/stats-params';
+import { createStatsStore, StatsStore } from '../../../proxy/stats/stats-store';
+import type { StatsScope } from '../../../proxy/stats/types';
+import { ClusterManagerImpl } from '../../../proxy/upstream/cluster-manager';
+import { config, counter, endpoint, gauge, recordingPools, staticCluster } from './helpers';
+
+/** A scope the store does not recognise as its own: nothing can be deferred through it. */
+function opaque(s: StatsScope): StatsScope {
+  return {
+    get prefix() {
+      return s.prefix;
+    },
+    counter: (n) => s.counter(n),
+    gauge: (n) => s.gauge(n),
+    histogram: (n) => s.histogram(n),
+    textReadout: (n) => s.textReadout(n),
+    scope: (p) => opaque(s.scope(p)),
+    release: () => s.release(),
+  };
+}
+
+function pair(): { lazy: { cm: ClusterManagerImpl; store: StatsStore }; eager: { cm: ClusterManagerImpl; store: StatsStore } } {
+  const a = createStatsStore();
+  const b = createStatsStore();
+  return {
+    lazy: { cm: new ClusterManagerImpl({ stats: a, pools: { http1: recordingPools } }), store: a },
+    eager: { cm: new ClusterManagerImpl({ stats: opaque(b), pools: { http1: recordingPools } }), store: b },
+  };
+}
+
+function assertSameOutput(a: StatsStore, b: StatsStore, what: string): void {
+  for (const q of ['', 'usedonly', 'filter=upstream_rq', 'type=Histograms']) {
+    const p = q === '' ? DEFAULT_STATS_PARAMS : (parseStatsParams(q) as { ok: true; value: typeof DEFAULT_STATS_PARAMS }).value;
+    assert.equal(renderStatsText(a, p), renderStatsText(b, p), `${what}: text ?${q}`);
+    assert.equal(renderStatsJson(a, p), renderStatsJson(b, p), `${what}: json ?${q}`);
+    assert.equal(renderPrometheus(a, p), renderPrometheus(b, p), `${what}: prometheus ?${q}`);
+  }
+}
+
+const svc = (extra: object = {}): object => staticCluster('outbound|80||svc.ns.svc.cluster.local', [endpoint('127.0.0.1', 8080)], extra);
+
+describe('deferred cluster stats', () => {
+  test('a new cluster reads the same as with every stat created up front, with far fewer stored', () => {
+    const { lazy, eager } = pair();
+    lazy.cm.addOrUpdateCluster(config(svc()));
+    eager.cm.addOrUpdateCluster(config(svc()));
+    assertSameOutput(lazy.store, eager.store, 'fresh cluster');
+    assert.ok(lazy.store.size * 2 < eager.store.size, `${lazy.store.size} stored vs ${eager.store.size}`);
+    assert.equal(counter(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_total'), 0);
+    assert.equal(gauge(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.circuit_breakers.default.rq_open'), 0);
+  });
+
+  test('first use creates each group with its values; output still matches', () => {
+    const { lazy, eager } = pair();
+    for (const side of [lazy, eager]) {
+      side.cm.addOrUpdateCluster(config(svc()));
+      const info = side.cm.get('outbound|80||svc.ns.svc.cluster.local')!.info;
+      info.trafficStats.upstream_rq_total.inc();
+      info.trafficStats.upstream_rq_time.recordValue(12);
+      info.trafficStats.chargeResponse(200);
+      info.resources.default.requests.inc();
+      info.clusterStats.lb_healthy_panic.inc();
+    }
+    assertSameOutput(lazy.store, eager.store, 'after traffic');
+    assert.equal(counter(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_total'), 1);
+    assert.equal(counter(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.lb_healthy_panic'), 1);
+    assert.equal(gauge(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.circuit_breakers.default.rq_open'), 0);
+    // A settings change builds a new ClusterInfo: the stats keep their values, as in Envoy.
+    for (const s of [lazy, eager]) s.cm.addOrUpdateCluster(config(svc({ connect_timeout: '2s' })));
+    assertSameOutput(lazy.store, eager.store, 'after an update');
+    assert.equal(counter(lazy.store, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_total'), 1);
+    for (const s of [lazy, eager]) s.cm.removeCluster('outbound|80||svc.ns.svc.cluster.local');
+    assertSameOutput(lazy.store, eager.store, 'after removal');
+    assert.equal([...lazy.store.counters(), ...lazy.store.gauges()].filter((m) => m.name.includes('svc.ns')).length, 0);
+  });
+
+  test('an updated cluster that never saw traffic keeps standing in once, not twice', () => {
+    const { lazy, eager } = pair();
+    for (const s of [lazy, eager]) {
+      s.cm.addOrUpdateCluster(config(svc()));
+      s.cm.addOrUpdateCluster(config(svc({ connect_timeout: '3s' })));
+    }
+    assertSameOutput(lazy.store, eager.store, 'updated without traffic');
+  });
+
+  test('stats rejected by stats_matcher are not stood in for', () => {
+    const a = createStatsStore({ stats_matcher: { exclusion_list: { patterns: [{ suffix: 'upstream_rq_total' }] } } });
+    const cm = new ClusterManagerImpl({ stats: a, pools: { http1: recordingPools } });
+    cm.addOrUpdateCluster(config(svc()));
+    assert.equal(counter(a, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_total'), undefined);
+    assert.equal(counter(a, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_completed'), 0);
+  });
+});
