@@ -1,9 +1,11 @@
 // Runtime view of generated/envoy-schema.json. The file is read once; a message's field tables
 // are built the first time that message is decoded, so start-up pays only for what the config uses.
+// Its text is kept and each message's tuples are parsed from it on first use: parsing all 1,200
+// messages up front cost ~1 MB of heap (arrays of tuples) and ~5 ms for the few dozen a config uses.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../../common/package-root';
-import { FieldFlag, SCHEMA_FORMAT, SchemaFile } from './schema-format';
+import { FieldFlag, FieldTuple, SCHEMA_FORMAT, SchemaFile } from './schema-format';
 
 export type ScalarType =
   | 'double' | 'float' | 'int32' | 'int64' | 'uint32' | 'uint64' | 'sint32' | 'sint64'
@@ -60,35 +62,107 @@ export function jsonNameOf(protoName: string): string {
   return out;
 }
 
+/** Where each message's tuples are: `messages` parsed, or spans of the file's text to parse on demand. */
+interface MessageSource {
+  has(name: string): boolean;
+  tuples(name: string): FieldTuple[] | undefined;
+}
+
+function parsedMessages(messages: Record<string, FieldTuple[]>): MessageSource {
+  return { has: (name) => name in messages, tuples: (name) => messages[name] };
+}
+
+/**
+ * `"messages":{"a.b.C":[[...],...],...}` indexed by name -> [start, end) of its tuples in `text`,
+ * with indexOf rather than a character loop (this runs once, before anything is optimised). It
+ * relies on what the generator writes: JSON.stringify without whitespace, and tuples of proto
+ * identifiers and numbers, which hold no quote or bracket. Anything else throws, and the caller
+ * parses the whole file instead.
+ */
+function lazyMessages(text: string): { source: MessageSource; end: number } {
+  const key = '"messages":{';
+  let i = text.indexOf(key);
+  if (i < 0) throw new Error('envoy schema: no messages');
+  i += key.length;
+  const spans = new Map<string, number>();
+  const starts: number[] = [];
+  const ends: number[] = [];
+  while (text.charCodeAt(i) !== 125 /* } */) {
+    if (text.charCodeAt(i) === 44 /* , */ && starts.length > 0) i++;
+    const nameEnd = text.indexOf('"', i + 1);
+    const start = nameEnd + 2; // past '":'
+    const end = text.startsWith('[]', start) ? start + 2 : text.indexOf(']]', start) + 2;
+    if (text.charCodeAt(i) !== 34 /* " */ || nameEnd < 0 || text.charCodeAt(nameEnd + 1) !== 58 /* : */ ||
+        text.charCodeAt(start) !== 91 /* [ */ || end < start + 2) {
+      throw new Error(`envoy schema: unexpected text at ${i}`);
+    }
+    spans.set(text.slice(i + 1, nameEnd), starts.length);
+    starts.push(start);
+    ends.push(end);
+    i = end;
+  }
+  return {
+    source: {
+      has: (name) => spans.has(name),
+      tuples(name) {
+        const k = spans.get(name);
+        return k === undefined ? undefined : (JSON.parse(text.slice(starts[k], ends[k])) as FieldTuple[]);
+      },
+    },
+    end: i + 1,
+  };
+}
+
 export class Schema {
   private readonly messages = new Map<string, MessageInfo>();
   private readonly enums = new Map<string, EnumInfo>();
+  private readonly source: MessageSource;
+  private readonly enumValues: Record<string, Record<string, number>>;
 
-  constructor(private readonly file: SchemaFile) {
+  constructor(file: SchemaFile);
+  constructor(file: Omit<SchemaFile, 'messages'>, source: MessageSource);
+  constructor(file: SchemaFile | Omit<SchemaFile, 'messages'>, source?: MessageSource) {
     if (file.format !== SCHEMA_FORMAT) {
       throw new Error(`envoy schema format ${file.format} != ${SCHEMA_FORMAT}: run 'npm run build' again`);
     }
+    this.source = source ?? parsedMessages((file as SchemaFile).messages);
+    this.enumValues = file.enums;
+  }
+
+  /** The generated file's text, messages parsed on first use (all at once if the text is not as written). */
+  static fromText(text: string): Schema {
+    let lazy: ReturnType<typeof lazyMessages>;
+    try {
+      lazy = lazyMessages(text);
+    } catch {
+      return new Schema(JSON.parse(text) as SchemaFile);
+    }
+    // The rest (format, enums) is small and parsed now.
+    const before = text.slice(1, text.indexOf('"messages":{')).replace(/,$/, '');
+    let after = text.slice(lazy.end);
+    if (before === '' && after.startsWith(',')) after = after.slice(1);
+    return new Schema(JSON.parse(`{${before}${after}`) as Omit<SchemaFile, 'messages'>, lazy.source);
   }
 
   hasMessage(name: string): boolean {
-    return name in this.file.messages;
+    return this.source.has(name);
   }
 
   isEnum(name: string): boolean {
-    return name in this.file.enums;
+    return name in this.enumValues;
   }
 
   message(name: string): MessageInfo | undefined {
     let m = this.messages.get(name);
     if (m) return m;
-    const tuples = this.file.messages[name];
+    const tuples = this.source.tuples(name);
     if (!tuples) return undefined;
     const fields: FieldInfo[] = [];
     const byName = new Map<string, FieldInfo>();
     const byNumber = new Map<number, FieldInfo>();
     for (const [fname, num, type, kindStr, oneof, flags] of tuples) {
       const isMap = kindStr.startsWith('map:');
-      const kind = SCALARS.has(type) ? 'scalar' : type in this.file.enums ? 'enum' : 'message';
+      const kind = SCALARS.has(type) ? 'scalar' : type in this.enumValues ? 'enum' : 'message';
       const f: FieldInfo = {
         name: fname,
         jsonName: jsonNameOf(fname),
@@ -101,7 +175,7 @@ export class Schema {
         required: (flags & FieldFlag.Required) !== 0,
         nonEmpty: (flags & FieldFlag.NonEmpty) !== 0,
         sensitive: (flags & FieldFlag.Sensitive) !== 0,
-        enumDefault: kind === 'enum' ? Object.entries(this.file.enums[type]).find(([, n]) => n === 0)?.[0] : undefined,
+        enumDefault: kind === 'enum' ? Object.entries(this.enumValues[type]).find(([, n]) => n === 0)?.[0] : undefined,
       };
       fields.push(f);
       byName.set(fname, f);
@@ -118,7 +192,7 @@ export class Schema {
   enumInfo(name: string): EnumInfo | undefined {
     let e = this.enums.get(name);
     if (e) return e;
-    const values = this.file.enums[name];
+    const values = this.enumValues[name];
     if (!values) return undefined;
     const byName = new Map<string, number>();
     const byNumber = new Map<number, string>();
@@ -144,7 +218,7 @@ export function envoySchema(): Schema {
   } catch {
     throw new Error(`missing ${file}: run 'npm run build' (it compiles Envoy's protos into that schema)`);
   }
-  shared = new Schema(JSON.parse(text) as SchemaFile);
+  shared = Schema.fromText(text);
   return shared;
 }
 
