@@ -61,6 +61,8 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
   private tunnel = false;
   private lastActivity = 0;
   private idleTimer: WheelTimer | undefined;
+  /** stream_idle_timeout, or the matched route's idle_timeout (0 = none). */
+  private idleMs = 0;
   private requestTimer: WheelTimer | undefined;
   private durationTimer: WheelTimer | undefined;
 
@@ -125,6 +127,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
     if (cfg.stripPortMode !== 'none' || cfg.stripTrailingHostDot) this.stripHostPort();
     const mr = mutateRequestHeaders(req, this.conn.info, cfg);
     this.internalRequest = mr.internal;
+    if (mr.trustedClientIp !== this.conn.info.remoteIp) info.trustedRemoteIp = mr.trustedClientIp;
     info.scheme = req.scheme;
 
     if (p.expectContinue && !cfg.proxy100Continue) {
@@ -132,6 +135,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
       this.conn.send100Continue();
     }
     this.lastActivity = Date.now();
+    this.idleMs = cfg.streamIdleTimeoutMs;
     if (cfg.streamIdleTimeoutMs > 0) {
       this.idleTimer = new WheelTimer(this, Timer.Idle);
       timerWheel.schedule(this.idleTimer, cfg.streamIdleTimeoutMs);
@@ -150,6 +154,11 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
       this.closeConnection = true;
       return this.sendLocalReply(403, '', 0, Details.UpgradeFailed);
     }
+
+    // A route's idle_timeout replaces stream_idle_timeout for its requests (0 disables it), as
+    // Envoy does when it resolves the route.
+    const routeIdle = this.route()?.idleTimeoutMs;
+    if (routeIdle !== undefined && routeIdle !== this.idleMs) this.setIdleTimeout(routeIdle);
 
     // The filter chain for this request: one small object per configured filter.
     const factories = cfg.filters;
@@ -220,7 +229,9 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
     const type = this.request.upgradeType;
     const r = this.route();
     const routeSays = r === undefined ? undefined : r.upgradeEnabled(type);
-    if (routeSays !== undefined) return routeSays && this.conn.config.upgrades.has(type);
+    // A route's upgrade_configs entry decides on its own: it may disable an upgrade the HCM allows
+    // or enable one the HCM does not list (Envoy's createUpgradeFilterChain).
+    if (routeSays !== undefined) return routeSays;
     return this.conn.config.upgrades.get(type) === true;
   }
 
@@ -288,6 +299,19 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
   }
 
   // ---- FilterCallbacks ----
+
+  private setIdleTimeout(ms: number): void {
+    this.idleMs = ms;
+    if (ms === 0) {
+      if (this.idleTimer !== undefined) timerWheel.cancel(this.idleTimer);
+      this.idleTimer = undefined;
+      return;
+    }
+    if (this.idleTimer === undefined) this.idleTimer = new WheelTimer(this, Timer.Idle);
+    else timerWheel.cancel(this.idleTimer);
+    this.lastActivity = Date.now();
+    timerWheel.schedule(this.idleTimer, ms);
+  }
 
   route(): RouteView | undefined {
     if (this.routeCache === null) {
@@ -430,8 +454,8 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
     const cfg = this.conn.config;
     if (kind === Timer.Idle) {
       const idle = Date.now() - this.lastActivity;
-      if (idle < cfg.streamIdleTimeoutMs) {
-        timerWheel.schedule(this.idleTimer!, cfg.streamIdleTimeoutMs - idle);
+      if (idle < this.idleMs) {
+        timerWheel.schedule(this.idleTimer!, this.idleMs - idle);
         return;
       }
       cfg.stats.downstream_rq_idle_timeout.inc();

@@ -10,6 +10,8 @@ export interface RouteView {
   perFilterConfig(filterName: string): unknown;
   /** The route's upgrade_configs entry for `type`: true/false, or undefined when not listed. */
   upgradeEnabled(type: string): boolean | undefined;
+  /** route.idle_timeout: replaces stream_idle_timeout (0 disables); undefined when not set. */
+  readonly idleTimeoutMs?: number | undefined;
 }
 
 /** The route table the HCM consults; swapped atomically by RDS (in-flight streams keep theirs). */

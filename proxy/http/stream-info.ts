@@ -56,6 +56,11 @@ export class StreamInfo {
   upstreamTransportFailureReason: string | undefined = undefined;
   attemptCount = 0;
   healthCheck = false;
+  /**
+   * The client address the connection manager trusts when it is not the peer (taken from
+   * x-forwarded-for by xff_num_trusted_hops / use_remote_address false); Envoy gives it port 0.
+   */
+  trustedRemoteIp: string | undefined = undefined;
   requestHeaders: HeaderMapImpl | undefined = undefined;
   responseHeaders: HeaderMapImpl | undefined = undefined;
   /** Request pseudo-headers kept apart from the map. */

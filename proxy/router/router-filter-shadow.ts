@@ -1,13 +1,19 @@
 // request_mirror_policies: a copy of the request goes to the shadow cluster with `-shadow`
 // appended to the host; the response is read and dropped, failures are ignored (fire and forget).
+// As in Envoy (whose shadow goes through a router of its own), the shadow cluster and host count
+// the response: upstream_rq_<code>, upstream_rq_<class>xx, host rq_success / rq_error.
 import { ResetReason } from '../http/codec-types';
 import type { RequestHead } from '../http/filter-types';
 import type { H1Parser } from '../http/h1/h1-parser';
 import type { Http1ConnectionPool, Http1PoolConnection, UpstreamStreamHandler } from '../upstream/http1-pool';
-import type { Cluster } from '../upstream/types';
+import { clusterTrafficStats } from '../upstream/http1-pool-stats';
+import type { Cluster, Host } from '../upstream/types';
 
 class ShadowRequest implements UpstreamStreamHandler {
+  private status = 0;
   constructor(
+    private readonly cluster: Cluster,
+    private readonly host: Host,
     private readonly head: string,
     private readonly body: Buffer[],
     private readonly chunked: boolean,
@@ -25,10 +31,18 @@ class ShadowRequest implements UpstreamStreamHandler {
     conn.requestComplete();
   }
   onPoolFailure(_reason: ResetReason): void {}
-  onUpstreamHeaders(_p: H1Parser): void {}
+  onUpstreamHeaders(p: H1Parser): void {
+    this.status = p.statusCode;
+    clusterTrafficStats(this.cluster.info).chargeResponse(p.statusCode);
+  }
   onUpstreamData(_d: Buffer): void {}
-  onUpstreamComplete(): void {}
-  onUpstreamReset(_r: ResetReason): void {}
+  onUpstreamComplete(): void {
+    if (this.status >= 500) this.host.stats.rq_error++;
+    else this.host.stats.rq_success++;
+  }
+  onUpstreamReset(_r: ResetReason): void {
+    this.host.stats.rq_error++;
+  }
   onUpstreamDrain(): void {}
 }
 
@@ -49,5 +63,5 @@ export function sendShadow(cluster: Cluster, req: RequestHead, body: readonly Bu
   else if (headersOnly && !h.has('content-length') && !['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'].includes(req.method)) head += 'content-length: 0\r\n';
   head += '\r\n';
   const pool = cluster.connectionPool(host) as Http1ConnectionPool;
-  pool.newStream(new ShadowRequest(head, [...body], chunked), req.method === 'HEAD');
+  pool.newStream(new ShadowRequest(cluster, host, head, [...body], chunked), req.method === 'HEAD');
 }

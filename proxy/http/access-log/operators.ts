@@ -76,9 +76,9 @@ const FIELDS: Record<string, Getter> = {
   UPSTREAM_TRANSPORT_FAILURE_REASON: (i) => i.upstreamTransportFailureReason,
   UPSTREAM_REQUEST_ATTEMPT_COUNT: (i) => i.attemptCount,
   UPSTREAM_PROTOCOL: (i) => (i.upstreamHost ? 'HTTP/1.1' : undefined),
-  DOWNSTREAM_REMOTE_ADDRESS: (i) => i.connection.remoteAddress,
-  DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT: (i) => i.connection.remoteIp,
-  DOWNSTREAM_REMOTE_PORT: (i) => i.connection.remotePort,
+  DOWNSTREAM_REMOTE_ADDRESS: (i) => (i.trustedRemoteIp === undefined ? i.connection.remoteAddress : formatAddress(i.trustedRemoteIp, 0)),
+  DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT: (i) => i.trustedRemoteIp ?? i.connection.remoteIp,
+  DOWNSTREAM_REMOTE_PORT: (i) => (i.trustedRemoteIp === undefined ? i.connection.remotePort : 0),
   DOWNSTREAM_DIRECT_REMOTE_ADDRESS: (i) => i.connection.directRemoteAddress,
   DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT: (i) => withoutPort(i.connection.directRemoteAddress),
   DOWNSTREAM_LOCAL_ADDRESS: (i) => i.connection.localAddress,
@@ -121,7 +121,8 @@ function requestPseudo(name: string): Getter | undefined {
     case ':path':
       return (i) => i.path || undefined;
     case ':authority':
-      return (i) => i.authority || undefined;
+      // The Host header as forwarded (port stripping and host rewrites change it), as Envoy logs it.
+      return (i) => i.requestHeaders?.get('host') ?? (i.authority || undefined);
     case ':scheme':
       return (i) => i.scheme;
     case ':protocol':

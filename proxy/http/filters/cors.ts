@@ -7,6 +7,7 @@ import { FilterCallbacks, FilterStatus, HttpFilterContext, HttpFilterFactory, Ht
 import type { HeaderMapImpl } from '../header-map-impl';
 
 export const CORS_TYPE = 'envoy.extensions.filters.http.cors.v3.Cors';
+export const CORS_POLICY_TYPE = 'envoy.extensions.filters.http.cors.v3.CorsPolicy';
 
 interface CorsPolicy {
   readonly origins: readonly ((o: string) => boolean)[];

@@ -55,6 +55,8 @@ const perRouteCache = new WeakMap<object, FaultConfig>();
 class FaultFilter implements HttpStreamFilter, TimerTarget {
   private timer: WheelTimer | undefined;
   private cfg: FaultConfig | undefined;
+  /** The abort chosen once per request (sampling again after the check would square the share). */
+  private abortStatus: number | undefined = undefined;
   private active = false;
   private done = false;
 
@@ -82,6 +84,7 @@ class FaultFilter implements HttpStreamFilter, TimerTarget {
     const delay = this.delayFor(req, cfg);
     const abort = this.abortFor(req, cfg);
     if (delay === undefined && abort === undefined) return FilterStatus.Continue;
+    this.abortStatus = abort;
     if (this.stats.active_faults.value >= cfg.maxActiveFaults) {
       this.stats.faults_overflow.inc();
       return FilterStatus.Continue;
@@ -125,7 +128,7 @@ class FaultFilter implements HttpStreamFilter, TimerTarget {
   }
 
   private maybeAbort(): boolean {
-    const s = this.abortFor(this.cb.request, this.cfg!);
+    const s = this.abortStatus;
     if (s === undefined) return false;
     this.stats.aborts_injected.inc();
     this.cb.sendLocalReply(s, LocalReplyBody.FaultAbort, ResponseFlag.FaultInjected, Details.FaultAbort);
