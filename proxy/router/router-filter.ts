@@ -85,6 +85,8 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
   private backoffTimer: WheelTimer | undefined;
   private previousHosts: Host[] | undefined = undefined;
   private finished = false;
+  /** The next encodeHeaders is this router's own local reply (see encodeHeaders). */
+  private localReply = false;
   private responseStatus = 0;
   // LbContext
   hashKey: bigint | undefined = undefined;
@@ -122,6 +124,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
       if (dr.kind === 'redirect') hs.rq_redirect.inc();
       else hs.rq_direct_response.inc();
       const loc = dr.location(req);
+      this.localReply = true;
       cb.sendLocalReply(dr.status, dr.body === undefined ? '' : dr.body.toString(), 0, Details.DirectResponse, loc === undefined ? undefined : [['location', loc]]);
       return FilterStatus.StopIteration;
     }
@@ -129,6 +132,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     const cluster = clusterName === undefined ? undefined : this.clusterManager.get(clusterName);
     if (cluster === undefined) {
       hs.no_cluster.inc();
+      this.localReply = true;
       cb.sendLocalReply(route.clusterNotFoundStatus, '', ResponseFlag.NoClusterFound, Details.ClusterNotFound);
       return FilterStatus.StopIteration;
     }
@@ -183,7 +187,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     const host = route.rewriteHost(req);
     if (host !== undefined) h.set('host', host);
     route.applyRequestHeaders(h, info);
-    if (route.hashPolicies.length > 0) this.hashKey = route.hashKey(req, this.cb.connection.remoteIp);
+    if (route.hashPolicies.length > 0) this.hashKey = route.hashKey(req, info.trustedRemoteIp ?? this.cb.connection.remoteIp);
 
     this.bufferLimit = route.perRequestBufferLimitBytes ?? this.config.bufferLimitBytes;
     this.keepBody = this.retry !== undefined || route.mirrorPolicies.length > 0;
@@ -367,6 +371,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     up.host.putHttpResponseCode(status);
     if (headers.mayHave(HeaderBit.XEnvoy) && headers.has('x-envoy-immediate-health-check-fail')) up.host.markImmediateHealthCheckFail?.();
     const stats = this.stats!;
+    let retriable = false;
     if (this.retry !== undefined && !this.downstreamResponseStarted) {
       const decision = this.retry.decide(this.retry.wouldRetryFromHeaders(status, headers));
       if (decision === RetryStatus.Yes) {
@@ -375,10 +380,13 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
         this.scheduleRetry();
         return;
       }
+      retriable = decision !== RetryStatus.No;
       this.noteRetryStatus(decision);
     }
     stats.chargeResponse(status);
-    if (this.attempts > 1 && status < 500) stats.upstream_rq_retry_success.inc();
+    // Envoy counts a retry success when a retried request ends on an outcome its policy would
+    // not retry (whatever the status); a retriable outcome out of retries is a limit exceeded.
+    if (this.attempts > 1 && !retriable) stats.upstream_rq_retry_success.inc();
     this.responseStatus = status;
     if (!this.config.suppressEnvoyHeaders) {
       headers.add('x-envoy-upstream-service-time', String(Math.floor(performance.now() - up.startMono)));
@@ -454,8 +462,11 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
       this.noteRetryStatus(decision);
     }
     const text = RESET_REASON_TEXT[reason];
-    const body = `${LocalReplyBody.ResetPrefix}${this.attempts > 1 ? 'retried and the latest ' : ''}reset reason: ${text}`;
-    this.finishLocal(503, body, resetFlag(reason), `upstream_reset_before_response_started{${text.replace(/ /g, '_')}}`);
+    // Envoy: "..., transport failure reason: <why>" in the body, "{<reason>,<why>}" in the details.
+    const why = transportFailure !== undefined && transportFailure !== '' ? transportFailure : undefined;
+    const body = `${LocalReplyBody.ResetPrefix}${this.attempts > 1 ? 'retried and the latest ' : ''}reset reason: ${text}${why ? `, transport failure reason: ${why}` : ''}`;
+    const details = `upstream_reset_before_response_started{${text}${why ? `,${why}` : ''}}`.replace(/ /g, '_');
+    this.finishLocal(503, body, resetFlag(reason), details);
   }
 
   private noteRetryStatus(s: RetryStatus): void {
@@ -525,7 +536,22 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     this.finished = true;
     this.cancelTimers();
     this.upstream?.reset();
+    this.localReply = true;
     this.cb.sendLocalReply(code, body, flag, details, extra);
+  }
+
+  /**
+   * The router's own local replies (direct responses, redirects, upstream failures) carry the
+   * route's response header mutations and the attempt count, as Envoy's modify_headers_ does.
+   * Proxied responses got them in onUpstreamHeaders.
+   */
+  encodeHeaders(_status: number, headers: HeaderMapImpl): void {
+    if (!this.localReply) return;
+    this.localReply = false;
+    const route = this.route;
+    if (route === undefined) return;
+    route.applyResponseHeaders(headers, this.cb.streamInfo);
+    if (route.includeAttemptCountInResponse && this.attempts > 0) headers.set('x-envoy-attempt-count', String(this.attempts));
   }
 
   private cancelTimers(): void {

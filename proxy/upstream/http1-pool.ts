@@ -6,7 +6,12 @@
 import { ResetReason } from '../http/codec-types';
 import { clusterTrafficStats, ClusterTrafficStats } from './http1-pool-stats';
 import { Http1PoolConnection, PoolConnectionOwner, UpstreamStreamHandler } from './http1-pool-connection';
+import { getLogger } from '../common/logger';
+import { unsupportedUpstreamTransport } from './transport-socket-select';
 import type { ClusterInfo, ConnectionPool, ConnectionPoolFactory, Host } from './types';
+
+const log = getLogger('upstream');
+const warnedTransport = new WeakSet<ClusterInfo>();
 
 export type { UpstreamStreamHandler } from './http1-pool-connection';
 export { Http1PoolConnection } from './http1-pool-connection';
@@ -34,12 +39,19 @@ export class Http1ConnectionPool implements ConnectionPool, PoolConnectionOwner 
   private connecting = 0;
   private readonly all = new Set<Http1PoolConnection>();
   private draining = false;
+  /** Non-empty: this host needs a transport socket tsenvoy lacks (TLS); every request fails UF. */
+  private readonly transportRefusal: string;
 
   constructor(
     readonly host: Host,
     readonly cluster: ClusterInfo,
   ) {
     this.stats = clusterTrafficStats(cluster);
+    this.transportRefusal = unsupportedUpstreamTransport(cluster, host);
+    if (this.transportRefusal !== '' && !warnedTransport.has(cluster)) {
+      warnedTransport.add(cluster);
+      log.warn('cluster %s: %s', cluster.name, this.transportRefusal);
+    }
   }
 
   get activeConnections(): number {
@@ -59,6 +71,11 @@ export class Http1ConnectionPool implements ConnectionPool, PoolConnectionOwner 
    * returns) or `handler.onPoolFailure`. Returns the queue entry while waiting, else undefined.
    */
   newStream(handler: UpstreamStreamHandler, isHead = false, isConnect = false): PendingStream | undefined {
+    if (this.transportRefusal !== '') {
+      this.stats.upstream_cx_connect_fail.inc();
+      handler.onPoolFailure(ResetReason.ConnectionFailure, this.transportRefusal);
+      return undefined;
+    }
     while (this.idle.length > 0) {
       const c = this.idle.pop()!;
       if (c.closed) continue;

@@ -107,6 +107,8 @@ export interface ClusterInfo {
   readonly stats: unknown;
   /** Typed config for the upstream transport (TLS) when present; raw canonical form. */
   readonly transportSocket?: Canonical;
+  /** `transport_socket_matches`, chosen per host by its metadata (see transport-socket-select.ts). */
+  readonly transportSocketMatches?: readonly Canonical[];
 }
 
 /** An upstream connection pool for one host; the concrete class lives with the codec. */

@@ -6,11 +6,16 @@
 import * as net from 'node:net';
 import { timerWheel, TimerTarget, WheelTimer } from '../../common/timer-wheel';
 import { ResponseFlag } from '../../http/response-flags';
-import { OutlierResult, type Cluster, type Host, type LbContext } from '../../upstream/types';
+import { getLogger } from '../../common/logger';
+import { unsupportedUpstreamTransport } from '../../upstream/transport-socket-select';
+import { OutlierResult, type Cluster, type ClusterInfo, type Host, type LbContext } from '../../upstream/types';
 import { formatSocketAddress } from '../address';
 import type { ConnectionInfo } from '../types';
 import type { TcpProxy } from './tcp-proxy';
 import { UpstreamCxStats, upstreamCxStats } from './tcp-proxy-stats';
+
+const log = getLogger('filter');
+const warnedTransport = new WeakSet<ClusterInfo>();
 
 const SESSION = Symbol('tsenvoy.tcpSession');
 type Tagged = net.Socket & { [SESSION]?: TcpSession };
@@ -150,6 +155,18 @@ export class TcpSession implements TimerTarget {
       return;
     }
     if (host.address.kind !== 'socket') {
+      this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
+      this.downstream.destroy();
+      return;
+    }
+    const refusal = unsupportedUpstreamTransport(cluster.info, host);
+    if (refusal !== '') {
+      // TLS to this host is configured and tsenvoy has none: never fall back to plaintext.
+      if (!warnedTransport.has(cluster.info)) {
+        warnedTransport.add(cluster.info);
+        log.warn('tcp_proxy to cluster %s: %s', cluster.info.name, refusal);
+      }
+      stats.upstream_cx_connect_fail.inc();
       this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
       this.downstream.destroy();
       return;

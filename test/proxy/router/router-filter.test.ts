@@ -56,10 +56,10 @@ test('connect failure -> 503 UF with Envoy body; retries give URX and the retrie
   try {
     const r = await request(p.port, { path: '/once' });
     assert.equal(r.status, 503);
-    assert.equal(r.body, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    assert.equal(r.body, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: delayed connect error: 111');
     const r2 = await request(p.port, { path: '/retry' });
     assert.equal(r2.status, 503);
-    assert.equal(r2.body, 'upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure');
+    assert.equal(r2.body, 'upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure, transport failure reason: delayed connect error: 111');
     assert.equal(p.counter('cluster.dead.upstream_rq_retry'), 2);
     assert.equal(p.counter('cluster.dead.upstream_cx_connect_fail'), 4);
     assert.equal(p.counter('cluster.dead.upstream_rq_retry_limit_exceeded'), 1);
