@@ -324,25 +324,7 @@ export function send(hostPort: string, p: string, opts: { method?: string; heade
 }
 
 /** Raw bytes in, everything until the proxy closes (or `untilMs`) out. */
-export function raw(port: number, data: string, untilMs = 2000): Promise<{ text: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    let closed = false;
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed });
-    }, untilMs);
-    s.on('data', (c) => chunks.push(c));
-    s.on('error', () => {});
-    s.on('close', () => {
-      closed = true;
-      clearTimeout(t);
-      resolve({ text: Buffer.concat(chunks).toString('latin1'), closed });
-    });
-    s.write(data);
-  });
-}
+export { rawExchange as raw } from '../proxy/http/harness';
 
 export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
