@@ -41,7 +41,10 @@ export interface HcmConnectionOwner {
 export class HcmConnection implements H1ParserHandler, TimerTarget {
   readonly parser: H1Parser;
   stream: ActiveStream | undefined = undefined;
+  /** Listener drain (Envoy's drainClose()): the next response head says `connection: close`. */
   draining = false;
+  /** max_connection_duration reached: close once the stream in flight is done. */
+  private closeAfterStream = false;
   private closing = false;
   private closed = false;
   /** The socket buffer is above its high-water mark. */
@@ -221,7 +224,9 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
     }
     if (req.upgradeType !== '' && !this.tunnel) s.closeConnection = true;
     if (!this.tunnel) {
-      if (s.closeConnection || this.draining || !s.keepAlive) {
+      const draining = this.draining || this.closeAfterStream;
+      if (s.closeConnection || draining || !s.keepAlive) {
+        if (draining && !s.closeConnection && s.keepAlive) this.config.stats.downstream_cx_drain_close.inc();
         s.closeConnection = true;
         extra += 'connection: close\r\n';
       } else if (req.versionMinor === 0) extra += 'connection: keep-alive\r\n';
@@ -293,8 +298,9 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
   onStreamDone(s: ActiveStream): void {
     if (this.stream !== s) return;
     this.stream = undefined;
-    if (s.closeConnection || this.draining || this.closing) {
-      if (this.draining && !s.closeConnection && !this.closing) this.config.stats.downstream_cx_drain_close.inc();
+    // A response whose head went out before a listener drain began said keep-alive: the connection
+    // stays, and the next response carries `connection: close` (as Envoy marks only later heads).
+    if (s.closeConnection || this.closeAfterStream || this.closing) {
       this.closeGracefully();
       return;
     }
@@ -358,18 +364,20 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
   }
 
   /**
-   * Drain: the next response carries `connection: close` and the connection closes after it.
-   * A listener drain (Envoy's drain manager) leaves an idle connection open: its client may still
-   * send one more request, and the listener closes what is left when the drain time ends.
-   * max_connection_duration (`closeIdle`) closes an idle connection at once, as Envoy does.
+   * Drain. A listener drain (Envoy's drain manager) marks the next response head with
+   * `connection: close` and leaves an idle connection open: its client may still send one more
+   * request, and the listener closes what is left when the drain time ends. max_connection_duration
+   * (`closeIdle`) closes an idle connection at once and any other after its stream, as Envoy does.
    */
   startDrain(closeIdle = false): void {
-    if (this.draining) return;
-    this.draining = true;
-    if (this.stream === undefined && closeIdle) {
-      this.config.stats.downstream_cx_drain_close.inc();
-      this.closeGracefully();
-    } else if (this.stream !== undefined && this.config.drainTimeoutMs > 0) timerWheel.schedule(this.drainTimer, this.config.drainTimeoutMs);
+    if (!closeIdle) {
+      this.draining = true;
+      return;
+    }
+    if (this.closeAfterStream) return;
+    this.closeAfterStream = true;
+    if (this.stream === undefined) this.closeGracefully();
+    else if (this.config.drainTimeoutMs > 0) timerWheel.schedule(this.drainTimer, this.config.drainTimeoutMs);
   }
 
   /** Flush what was written, send FIN, and give the peer delayed_close_timeout to close. */

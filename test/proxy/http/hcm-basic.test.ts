@@ -189,7 +189,39 @@ test('drain keeps idle keep-alive connections open and the next response carries
     assert.ok(text.includes('ok /two'), text);
     assert.match(text, /connection: close/i);
     assert.equal(closed, true, 'closed after the response that said so');
+    assert.equal(p.counter('http.ingress.downstream_cx_drain_close'), 1);
   } finally {
     await p.close();
+  }
+});
+
+test('drain during a response whose head said keep-alive: it stays open; the next response closes', async () => {
+  const slow = await startUpstream((_req, res) => {
+    res.write('head-');
+    setTimeout(() => res.end('tail'), 150);
+  });
+  const p = await startProxy(hcmConfig(undefined), (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [slow.host], store)));
+  try {
+    const s = net.connect(p.port, '127.0.0.1');
+    let text = '';
+    let closed = false;
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => (closed = true));
+    await new Promise((r) => s.on('connect', r));
+    s.write('GET /a HTTP/1.1\r\nHost: a\r\n\r\n');
+    for (let i = 0; i < 100 && !text.includes('head-'); i++) await new Promise((r) => setTimeout(r, 5));
+    p.hcm.drain();
+    for (let i = 0; i < 100 && !text.includes('tail'); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!/connection: close/i.test(text), text);
+    assert.equal(closed, false, 'the keep-alive response was not followed by a close');
+    text = '';
+    s.write('GET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.match(text, /connection: close/i);
+    assert.equal(closed, true);
+  } finally {
+    await p.close();
+    await slow.close();
   }
 });
