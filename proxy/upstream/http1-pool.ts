@@ -39,19 +39,31 @@ export class Http1ConnectionPool implements ConnectionPool, PoolConnectionOwner 
   private connecting = 0;
   private readonly all = new Set<Http1PoolConnection>();
   private draining = false;
-  /** Non-empty: this host needs a transport socket tsenvoy lacks (TLS); every request fails UF. */
-  private readonly transportRefusal: string;
+  /** The cluster names a transport socket: check each new stream (EDS may change host metadata). */
+  private readonly checksTransport: boolean;
 
   constructor(
     readonly host: Host,
     readonly cluster: ClusterInfo,
   ) {
     this.stats = clusterTrafficStats(cluster);
-    this.transportRefusal = unsupportedUpstreamTransport(cluster, host);
-    if (this.transportRefusal !== '' && !warnedTransport.has(cluster)) {
-      warnedTransport.add(cluster);
-      log.warn('cluster %s: %s', cluster.name, this.transportRefusal);
+    this.checksTransport = cluster.transportSocket !== undefined || (cluster.transportSocketMatches?.length ?? 0) > 0;
+  }
+
+  /** A host that needs TLS, which tsenvoy lacks: the request fails UF, nothing goes out in plaintext. */
+  private refuseTransport(handler: UpstreamStreamHandler): boolean {
+    const why = unsupportedUpstreamTransport(this.cluster, this.host);
+    if (why === '') return false;
+    if (!warnedTransport.has(this.cluster)) {
+      warnedTransport.add(this.cluster);
+      log.warn('cluster %s: %s', this.cluster.name, why);
     }
+    this.stats.upstream_cx_total.inc();
+    this.stats.upstream_cx_connect_fail.inc();
+    this.host.stats.cx_total++;
+    this.host.stats.cx_connect_fail++;
+    handler.onPoolFailure(ResetReason.ConnectionFailure, why);
+    return true;
   }
 
   get activeConnections(): number {
@@ -71,11 +83,7 @@ export class Http1ConnectionPool implements ConnectionPool, PoolConnectionOwner 
    * returns) or `handler.onPoolFailure`. Returns the queue entry while waiting, else undefined.
    */
   newStream(handler: UpstreamStreamHandler, isHead = false, isConnect = false): PendingStream | undefined {
-    if (this.transportRefusal !== '') {
-      this.stats.upstream_cx_connect_fail.inc();
-      handler.onPoolFailure(ResetReason.ConnectionFailure, this.transportRefusal);
-      return undefined;
-    }
+    if (this.checksTransport && this.refuseTransport(handler)) return undefined;
     while (this.idle.length > 0) {
       const c = this.idle.pop()!;
       if (c.closed) continue;

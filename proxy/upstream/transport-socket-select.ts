@@ -8,6 +8,7 @@ import type { Canonical } from '../config/canonical';
 import type { Host } from './types';
 
 const RAW_BUFFER = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
+const RAW_BUFFER_NAME = 'envoy.transport_sockets.raw_buffer';
 const MATCH_KEY = 'envoy.transport_socket_match';
 
 export interface TransportSocketSource {
@@ -30,8 +31,10 @@ export function unsupportedUpstreamTransport(cluster: TransportSocketSource, hos
   }
   if (chosen === undefined) return '';
   const type = String((chosen.typed_config as Canonical | undefined)?.['@type'] ?? '');
-  if (type === '' || type === RAW_BUFFER) return '';
-  const short = type.slice(type.lastIndexOf('.') + 1);
+  if (type === RAW_BUFFER) return '';
+  // No typed_config: only the raw_buffer name means plaintext; anything else is refused.
+  if (type === '' && chosen.name === RAW_BUFFER_NAME) return '';
+  const short = type === '' ? String(chosen.name ?? 'unnamed') : type.slice(type.lastIndexOf('.') + 1);
   return `TLS_error: transport socket ${short} is not implemented in tsenvoy yet; refusing rather than sending plaintext`;
 }
 

@@ -17,9 +17,12 @@ let hits = 0;
 let tcpBytes = 0;
 let tcpUp: net.Server;
 let tcpPort = 0;
+let tcpUp2: net.Server;
+let tcpPort2 = 0;
 let proxy: ProxyProcess;
 let httpPort = 0;
 let tcpListenPort = 0;
+let tcpMixedPort = 0;
 
 function endpoint(port: number, tlsMode?: string): object {
   return {
@@ -44,8 +47,12 @@ before(async () => {
   tcpUp = net.createServer((s) => s.on('data', (d) => (tcpBytes += d.length)));
   await new Promise<void>((r) => tcpUp.listen(0, '127.0.0.1', r));
   tcpPort = (tcpUp.address() as net.AddressInfo).port;
+  tcpUp2 = net.createServer((s) => s.on('data', (d) => (tcpBytes += d.length)));
+  await new Promise<void>((r) => tcpUp2.listen(0, '127.0.0.1', r));
+  tcpPort2 = (tcpUp2.address() as net.AddressInfo).port;
   httpPort = await freePort();
   tcpListenPort = await freePort();
+  tcpMixedPort = await freePort();
   const route = (prefix: string, c: string) => ({ match: { prefix }, route: { cluster: c, retry_policy: { retry_on: 'connect-failure', num_retries: 0 } } });
   proxy = await startProxy({
     admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } },
@@ -57,7 +64,7 @@ before(async () => {
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typed_config: {
             '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
             stat_prefix: 'in',
-            route_config: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [route('/tls', 'tls'), route('/istio-mtls', 'istio_mtls'), route('/istio-plain', 'istio_plain')] }] },
+            route_config: { virtual_hosts: [{ name: 'all', domains: ['*'], routes: [route('/tls', 'tls'), route('/named-tls', 'named_tls'), route('/istio-mtls', 'istio_mtls'), route('/istio-plain', 'istio_plain')] }] },
             http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
           } }] }],
         },
@@ -66,12 +73,27 @@ before(async () => {
           address: { socket_address: { address: '127.0.0.1', port_value: tcpListenPort } },
           filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 't', cluster: 'tcp_tls' } }] }],
         },
+        {
+          name: 'tcp_mixed',
+          address: { socket_address: { address: '127.0.0.1', port_value: tcpMixedPort } },
+          filter_chains: [{ filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'm', cluster: 'tcp_mixed', max_connect_attempts: 2 } }] }],
+        },
       ],
       clusters: [
         cluster('tls', upPort, { transport_socket: TLS }),
         cluster('istio_mtls', upPort, ISTIO_MATCHES, 'istio'),
         cluster('istio_plain', upPort, ISTIO_MATCHES),
         cluster('tcp_tls', tcpPort, { transport_socket: TLS }),
+        // A transport socket named without typed_config is not plaintext unless it is raw_buffer.
+        cluster('named_tls', upPort, { transport_socket: { name: 'envoy.transport_sockets.tls' } }),
+        // Istio's mixed cluster: one host wants mTLS, one takes plaintext; round robin over both.
+        {
+          name: 'tcp_mixed',
+          type: 'STATIC',
+          connect_timeout: '1s',
+          ...ISTIO_MATCHES,
+          load_assignment: { cluster_name: 'tcp_mixed', endpoints: [{ lb_endpoints: [endpoint(tcpPort, 'istio'), endpoint(tcpPort2)] }] },
+        },
       ],
     },
   });
@@ -87,6 +109,7 @@ after(async () => {
   await proxy?.stop();
   upstream?.close();
   tcpUp?.close();
+  tcpUp2?.close();
 });
 
 test('a TLS cluster gets 503 UF with a TLS_error reason; the upstream sees nothing', async () => {
@@ -95,6 +118,13 @@ test('a TLS cluster gets 503 UF with a TLS_error reason; the upstream sees nothi
   assert.match(r.body, /^upstream connect error or disconnect\/reset before headers\. reset reason: connection failure, transport failure reason: TLS_error/);
   assert.equal(hits, 0);
   assert.match(proxy.output(), /cluster tls: TLS_error: transport socket UpstreamTlsContext is not implemented/);
+});
+
+test('a transport socket named without typed_config is refused unless it is raw_buffer', async () => {
+  const r = await httpRequest(`127.0.0.1:${httpPort}`, 'GET', '/named-tls');
+  assert.equal(r.status, 503);
+  assert.match(r.body, /transport failure reason: TLS_error: transport socket envoy\.transport_sockets\.tls is not implemented/);
+  assert.equal(hits, 0);
 });
 
 test('transport_socket_matches: tlsMode istio is refused, a host without it gets plaintext', async () => {
@@ -120,4 +150,19 @@ test('tcp_proxy to a TLS cluster closes the connection and sends nothing upstrea
   });
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(tcpBytes, 0);
+});
+
+test('tcp_proxy retries a refused host within max_connect_attempts and reaches the plaintext one', async () => {
+  const before = tcpBytes;
+  for (let i = 0; i < 4; i++) {
+    const s = net.connect(tcpMixedPort, '127.0.0.1');
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.write('abc');
+    await new Promise((r) => setTimeout(r, 60));
+    s.destroy();
+  }
+  // Every connection got through: half of the picks were the tlsMode istio host, retried.
+  for (let i = 0; i < 50 && tcpBytes - before < 12; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(tcpBytes - before, 12, proxy.output());
 });

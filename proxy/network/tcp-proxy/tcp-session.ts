@@ -166,9 +166,19 @@ export class TcpSession implements TimerTarget {
         warnedTransport.add(cluster.info);
         log.warn('tcp_proxy to cluster %s: %s', cluster.info.name, refusal);
       }
+      // Counted as a connect failure (not reported to outlier detection: the host is not at
+      // fault); the next attempt may pick a host that takes plaintext.
+      stats.upstream_cx_total.inc();
       stats.upstream_cx_connect_fail.inc();
+      host.stats.cx_total++;
+      host.stats.cx_connect_fail++;
+      if (this.attempts < this.proxy.config.maxConnectAttempts) {
+        this.connect();
+        return;
+      }
       this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
       this.downstream.destroy();
+      this.finish();
       return;
     }
     const limit = cluster.info.resources.default.connections;
