@@ -28,20 +28,32 @@ try {
   console.log('tsenvoy: esbuild is not installed; no bundle (bin/tsenvoy.js loads dist/ module by module)');
 }
 
-if (esbuild) {
-  esbuild.buildSync({
-    entryPoints: [path.join(distDir, 'proxy', 'server', 'launch.js')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    charset: 'ascii', // read back as latin1, a flat one-byte string for V8
-    banner: { js: BUNDLE_HEAD },
-    footer: { js: BUNDLE_TAIL },
-    logLevel: 'warning',
-  });
+/** No bundle: bin/tsenvoy.js then loads dist/ module by module, which works, only slower to start. */
+function giveUp(why: string): void {
+  fs.rmSync(bundle, { force: true });
+  fs.rmSync(cache, { force: true });
+  console.warn(`tsenvoy: warning: no start-up bundle (${why}); bin/tsenvoy.js will load dist/ module by module. Re-run 'npm run build' after fixing this to get the faster start.`);
+}
+
+function build(api: EsbuildApi): void {
+  try {
+    api.buildSync({
+      entryPoints: [path.join(distDir, 'proxy', 'server', 'launch.js')],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      packages: 'external',
+      charset: 'ascii', // read back as latin1, a flat one-byte string for V8
+      banner: { js: BUNDLE_HEAD },
+      footer: { js: BUNDLE_TAIL },
+      logLevel: 'warning',
+    });
+  } catch (e) {
+    giveUp(`esbuild failed: ${(e as Error).message}`);
+    return;
+  }
   const r = spawnSync(process.execPath, [path.join(__dirname, 'bundle-loader.js'), '--mode', 'validate'], {
     env: { ...process.env, [RECORD_ENV]: '1' },
     encoding: 'utf8',
@@ -49,11 +61,11 @@ if (esbuild) {
   });
   if (r.status !== 0 || !fs.existsSync(cache)) {
     // A bundle that cannot validate the default bootstrap must not be what users run.
-    fs.rmSync(bundle, { force: true });
-    fs.rmSync(cache, { force: true });
-    console.error(`tsenvoy: the bundle failed '--mode validate' (exit ${r.status}):\n${r.stderr}${r.stdout}`);
-    process.exit(1);
+    giveUp(`the bundle failed '--mode validate' (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+    return;
   }
   const kb = (f: string): string => `${Math.round(fs.statSync(f).size / 1024)} KB`;
   console.log(`tsenvoy: wrote ${path.relative(process.cwd(), bundle)} (${kb(bundle)}) and its code cache (${kb(cache)})`);
 }
+
+if (esbuild) build(esbuild);

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import * as zlib from 'node:zlib';
 import Module = require('node:module');
 
 export const BUNDLE_FILE = 'tsenvoy-bundle.js';
@@ -16,7 +17,9 @@ export const CACHE_FILE = 'tsenvoy-bundle.cache';
 export const RECORD_ENV = 'TSENVOY_RECORD_CODE_CACHE';
 /** The compiled main the bundle was made from; tsc rewrites it on every build. */
 const MAIN = path.join('proxy', 'server', 'main.js');
-const MAGIC = 'tsenvoy-code-cache-1';
+const MAGIC = 'tsenvoy-code-cache-2';
+/** zlib.crc32 (Node >= 20.15): V8 does not checksum cached data, and corrupt data can abort it. */
+const crc32 = (zlib as unknown as { crc32?: (data: Buffer | string) => number }).crc32;
 /**
  * The bundle is written already wrapped as a CommonJS module function, so V8 compiles the file's
  * text as read: wrapping it here would keep a second ~1 MB copy of the source in the heap.
@@ -29,6 +32,9 @@ interface CacheHeader {
   /** The bundle the cache was made from: V8 checks only the source's length, so this checks the rest. */
   readonly size: number;
   readonly mtimeMs: number;
+  /** CRC-32 of the bundle's text and of the cached data that follows the header. */
+  readonly sourceCrc: number;
+  readonly dataCrc: number;
 }
 
 function mtimeMs(file: string): number | undefined {
@@ -40,7 +46,8 @@ function mtimeMs(file: string): number | undefined {
 }
 
 /** A cache file: a 4-byte header length, the JSON header, then V8's cached data. */
-function readCache(file: string, bundle: fs.Stats): Buffer | undefined {
+function readCache(file: string, bundle: fs.Stats, source: string): Buffer | undefined {
+  if (crc32 === undefined) return undefined;
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -49,20 +56,28 @@ function readCache(file: string, bundle: fs.Stats): Buffer | undefined {
   }
   if (buf.length < 4) return undefined;
   const n = buf.readUInt32LE(0);
+  if (4 + n > buf.length) return undefined;
+  const data = buf.subarray(4 + n);
   try {
     const h = JSON.parse(buf.toString('utf8', 4, 4 + n)) as CacheHeader;
     if (h.magic !== MAGIC || h.size !== bundle.size || h.mtimeMs !== bundle.mtimeMs) return undefined;
+    if (h.dataCrc !== crc32(data) || h.sourceCrc !== crc32(Buffer.from(source, 'latin1'))) return undefined;
   } catch {
     return undefined;
   }
-  return buf.subarray(4 + n);
+  return data;
 }
 
-function writeCache(file: string, bundle: fs.Stats, data: Buffer): void {
-  const header = Buffer.from(JSON.stringify({ magic: MAGIC, size: bundle.size, mtimeMs: bundle.mtimeMs } satisfies CacheHeader));
+/** Written whole or not at all: a temporary file renamed over the old one. */
+function writeCache(file: string, bundle: fs.Stats, source: string, data: Buffer): void {
+  if (crc32 === undefined) return;
+  const h: CacheHeader = { magic: MAGIC, size: bundle.size, mtimeMs: bundle.mtimeMs, sourceCrc: crc32(Buffer.from(source, 'latin1')), dataCrc: crc32(data) };
+  const header = Buffer.from(JSON.stringify(h));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(header.length);
-  fs.writeFileSync(file, Buffer.concat([len, header, data]));
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, Buffer.concat([len, header, data]));
+  fs.renameSync(tmp, file);
 }
 
 export interface BundleRun {
@@ -85,11 +100,17 @@ export function runBundle(distDir: string, record = process.env[RECORD_ENV] === 
   const main = mtimeMs(path.join(distDir, MAIN));
   if (main !== undefined && main > stat.mtimeMs) return undefined;
   const cacheFile = path.join(distDir, CACHE_FILE);
-  const cachedData = record ? undefined : readCache(cacheFile, stat);
   const source = fs.readFileSync(file, 'latin1');
-  if (!source.startsWith(BUNDLE_HEAD)) return undefined;
-  const script = new vm.Script(source, { filename: file, cachedData });
-  if (record) process.once('exit', () => writeCache(cacheFile, stat, script.createCachedData()));
+  // A truncated or foreign file is not run: dist/ module by module serves instead.
+  if (!source.startsWith(BUNDLE_HEAD) || !source.slice(-8).trimEnd().endsWith(BUNDLE_TAIL.trim())) return undefined;
+  const cachedData = record ? undefined : readCache(cacheFile, stat, source);
+  let script: vm.Script;
+  try {
+    script = new vm.Script(source, { filename: file, cachedData });
+  } catch {
+    return undefined;
+  }
+  if (record) process.once('exit', () => writeCache(cacheFile, stat, source, script.createCachedData()));
   const mod = new Module(file, module);
   mod.filename = file;
   const req = Module.createRequire(file);

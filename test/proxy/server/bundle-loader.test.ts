@@ -77,6 +77,29 @@ test('a file without the module wrapper, or no bundle at all, is not run', () =>
   assert.deepEqual(g.bundleRuns, []);
 });
 
+test('a corrupt cache is not handed to V8 (it could abort the process); the bundle still runs', () => {
+  const dir = fakeDist('f');
+  record(dir);
+  const file = path.join(dir, CACHE_FILE);
+  const cache = fs.readFileSync(file);
+  for (let i = cache.length - 64; i < cache.length; i++) cache[i] ^= 0xff;
+  fs.writeFileSync(file, cache);
+  // In a child process: were the data passed to V8, a fatal error would end the test runner too.
+  const r = spawnSync(process.execPath, ['-e', `const r = require(${JSON.stringify(LOADER)}).runBundle(${JSON.stringify(dir)}); process.stdout.write(JSON.stringify(r))`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, JSON.stringify({ cacheUsed: false }));
+});
+
+test('a truncated bundle is not run', () => {
+  const dir = fakeDist('g');
+  const file = path.join(dir, BUNDLE_FILE);
+  const text = fs.readFileSync(file, 'latin1');
+  fs.writeFileSync(file, text.slice(0, text.length - 10), 'latin1');
+  g.bundleRuns = [];
+  assert.equal(runBundle(dir), undefined);
+  assert.deepEqual(g.bundleRuns, []);
+});
+
 test('the young generation is held only between hold and release, and never against a user flag', () => {
   const script = (flags: string[]): string => {
     const r = spawnSync(process.execPath, [...flags, '-e', `
