@@ -446,7 +446,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
       }
       this.config.hcmStats.rq_reset_after_downstream_response_started.inc();
       info.setResponseFlag(resetFlag(reason));
-      cb.sendLocalReply(503, '', 0, `upstream_reset_after_response_started{${RESET_REASON_TEXT[reason].replace(/ /g, '_')}}`);
+      cb.sendLocalReply(503, '', 0, `upstream_reset_after_response_started{${RESET_REASON_TEXT[reason].replace(/\s/g, '_')}}`);
       return;
     }
     if (reason === ResetReason.Overflow) {
@@ -465,7 +465,7 @@ export class RouterFilter implements HttpStreamFilter, UpstreamRequestOwner, Tim
     // Envoy: "..., transport failure reason: <why>" in the body, "{<reason>,<why>}" in the details.
     const why = transportFailure !== undefined && transportFailure !== '' ? transportFailure : undefined;
     const body = `${LocalReplyBody.ResetPrefix}${this.attempts > 1 ? 'retried and the latest ' : ''}reset reason: ${text}${why ? `, transport failure reason: ${why}` : ''}`;
-    const details = `upstream_reset_before_response_started{${text}${why ? `,${why}` : ''}}`.replace(/ /g, '_');
+    const details = `upstream_reset_before_response_started{${text}${why ? `,${why}` : ''}}`.replace(/\s/g, '_');
     this.finishLocal(503, body, resetFlag(reason), details);
   }
 
