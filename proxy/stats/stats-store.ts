@@ -8,6 +8,9 @@
 // then the iterators yield them as fresh zero-valued stats, so /stats and /stats/prometheus read
 // exactly as if they existed. A cluster's ~40 traffic stats are such a group: most of 10,000 xDS
 // clusters never see a request, and creating their stats up front dominates the push's cost.
+// Several live scopes of one name may defer the same group (a cluster's serving and warming
+// versions): the first to create it makes every other one hold it too, so its values survive
+// whichever scope is released first, as eagerly created stats would.
 
 import { CounterImpl } from './counter';
 import { GaugeImpl } from './gauge';
@@ -72,9 +75,12 @@ export function deferStats(scope: StatsScope, names: DeferredStatNames): boolean
   return scope instanceof ScopeImpl && scope.defer(names);
 }
 
-/** The deferred group `names` of `scope` is being created: the iterators stop standing in for it. */
+/**
+ * The deferred group `names` of `scope` is being created: the iterators stop standing in for it,
+ * and every other live scope of the same name that defers it takes a reference to it now.
+ */
 export function undeferStats(scope: StatsScope, names: DeferredStatNames): void {
-  if (scope instanceof ScopeImpl) scope.undefer(names);
+  if (scope instanceof ScopeImpl) scope.materialize(names);
 }
 
 class ScopeImpl implements StatsScope {
@@ -125,6 +131,13 @@ class ScopeImpl implements StatsScope {
   undefer(names?: DeferredStatNames): void {
     if (this.deferred !== undefined) this.store.undefer(this, names);
   }
+  materialize(names: DeferredStatNames): void {
+    if (!this.root) this.store.materialize(this, names);
+  }
+  defers(names: DeferredStatNames): boolean {
+    const d = this.deferred;
+    return d === names || (Array.isArray(d) && d.includes(names));
+  }
   release(): void {
     if (this.root) return;
     this.undefer();
@@ -145,8 +158,8 @@ export class StatsStore implements StatsScope, TagResolver {
   private readonly rootScope: ScopeImpl;
   private readonly namespaces: string[] = [];
   private lastTags: FlatTags = NO_TAGS;
-  /** Scopes with a deferred group not created yet, by prefix (the newest scope of a name wins). */
-  private readonly deferredScopes = new Map<string, ScopeImpl>();
+  /** Live scopes with a deferred group not created yet, by prefix: one (the common case, no array) or several. */
+  private readonly deferredScopes = new Map<string, ScopeImpl | ScopeImpl[]>();
 
   constructor(readonly config: CompiledStatsConfig) {
     this.rootScope = new ScopeImpl(this, '', true);
@@ -241,7 +254,11 @@ export class StatsStore implements StatsScope, TagResolver {
     else if (Array.isArray(d)) {
       if (!d.includes(names)) d.push(names);
     } else if (d !== names) scope.deferred = [d, names];
-    this.deferredScopes.set(scope.prefix, scope);
+    const e = this.deferredScopes.get(scope.prefix);
+    if (e === undefined) this.deferredScopes.set(scope.prefix, scope);
+    else if (Array.isArray(e)) {
+      if (!e.includes(scope)) e.push(scope);
+    } else if (e !== scope) this.deferredScopes.set(scope.prefix, [e, scope]);
     return true;
   }
   /** @internal Drops one deferred group of `scope` (every group without `names`). */
@@ -252,16 +269,46 @@ export class StatsStore implements StatsScope, TagResolver {
       const rest = d.filter((g) => g !== names);
       scope.deferred = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : rest;
     }
-    if (scope.deferred === undefined && this.deferredScopes.get(scope.prefix) === scope) this.deferredScopes.delete(scope.prefix);
+    if (scope.deferred !== undefined) return;
+    const e = this.deferredScopes.get(scope.prefix);
+    if (e === scope) this.deferredScopes.delete(scope.prefix);
+    else if (Array.isArray(e)) {
+      const rest = e.filter((s) => s !== scope);
+      if (rest.length !== e.length) this.deferredScopes.set(scope.prefix, rest.length === 1 ? rest[0] : rest);
+    }
+  }
+  /**
+   * @internal `scope` creates its group `names` (it need not have deferred it): every other live
+   * scope of its name still deferring the group creates it now and holds it, so the stats live as
+   * long as any of them, as if each had created them up front.
+   */
+  materialize(scope: ScopeImpl, names: DeferredStatNames): void {
+    if (scope.deferred !== undefined) this.undefer(scope, names);
+    const e = this.deferredScopes.get(scope.prefix);
+    if (e === undefined) return;
+    for (const other of Array.isArray(e) ? [...e] : [e]) {
+      if (other === scope || !other.defers(names)) continue;
+      this.undefer(other, names);
+      for (const n of names.counters) other.counter(n);
+      for (const n of names.gauges) other.gauge(n);
+      for (const n of names.histograms) other.histogram(n);
+    }
   }
 
   /** Zero-valued stand-ins for deferred stats not created yet (and not rejected by the matcher). */
   private *standIns<T>(pick: (d: DeferredStatNames) => readonly string[], map: ReadonlyMap<string, unknown>, make: (name: string) => T): Generator<T> {
-    for (const scope of this.deferredScopes.values()) {
-      const d = scope.deferred!;
-      for (const group of Array.isArray(d) ? d : [d]) {
+    for (const [prefix, e] of this.deferredScopes) {
+      let groups: readonly DeferredStatNames[];
+      if (!Array.isArray(e)) groups = Array.isArray(e.deferred) ? e.deferred : [e.deferred!];
+      else {
+        // Scopes of one name deferring the same group stand in for it once.
+        const all: DeferredStatNames[] = [];
+        for (const s of e) for (const g of Array.isArray(s.deferred) ? s.deferred : [s.deferred!]) if (!all.includes(g)) all.push(g);
+        groups = all;
+      }
+      for (const group of groups) {
         for (const n of pick(group)) {
-          const full = `${scope.prefix}.${n}`;
+          const full = `${prefix}.${n}`;
           if (!map.has(full) && !this.rejects(full)) yield make(full);
         }
       }

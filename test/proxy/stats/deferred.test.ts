@@ -66,4 +66,34 @@ describe('deferred stat groups', () => {
     neu.release();
     assert.deepEqual(names(store.counters()), []);
   });
+
+  it('a group created by one scope is held by every other live scope that deferred it', () => {
+    for (const order of ['older creates', 'newer creates'] as const) {
+      const store = createStatsStore();
+      const old = store.scope('cluster.backend.');
+      const neu = store.scope('cluster.backend.');
+      deferStats(old, A);
+      deferStats(old, B);
+      deferStats(neu, A);
+      deferStats(neu, B);
+      assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total'], `${order}: listed once`);
+      const [first, second] = order === 'older creates' ? [old, neu] : [neu, old];
+      undeferStats(first, A);
+      first.counter('a_total').add(2);
+      first.histogram('a_ms').recordValue(5);
+      assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total'], `${order}: still listed once`);
+      first.release();
+      assert.deepEqual(names(store.counters()), ['cluster.backend.a_total', 'cluster.backend.b_total'], `${order}: the other scope keeps both`);
+      assert.equal([...store.counters()].find((m) => m.name === 'cluster.backend.a_total')!.value, 2, `${order}: the value survives`);
+      assert.deepEqual(names(store.histograms()), ['cluster.backend.a_ms']);
+      assert.equal(store.size, 3, `${order}: group A stays created, B still deferred`);
+      // The survivor creating the group later takes the same objects.
+      undeferStats(second, A);
+      second.counter('a_total').inc();
+      assert.equal([...store.counters()].find((m) => m.name === 'cluster.backend.a_total')!.value, 3);
+      second.release();
+      assert.deepEqual(names(store.counters()), [], `${order}: released with the last scope`);
+      assert.equal(store.size, 0);
+    }
+  });
 });

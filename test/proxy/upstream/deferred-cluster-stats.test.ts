@@ -3,14 +3,17 @@
 // up front (as Envoy does), before and after traffic, across an update and after removal.
 import * as assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Canonical } from '../../../proxy/config/canonical';
 import { renderPrometheus } from '../../../proxy/stats/render-prometheus';
 import { renderStatsJson } from '../../../proxy/stats/render-json';
 import { renderStatsText } from '../../../proxy/stats/render-text';
 import { DEFAULT_STATS_PARAMS, parseStatsParams } from '../../../proxy/stats/stats-params';
 import { createStatsStore, StatsStore } from '../../../proxy/stats/stats-store';
 import type { StatsScope } from '../../../proxy/stats/types';
+import type { ClusterConfig } from '../../../proxy/upstream/cluster-config';
 import { ClusterManagerImpl } from '../../../proxy/upstream/cluster-manager';
-import { config, counter, endpoint, gauge, recordingPools, staticCluster } from './helpers';
+import type { ClusterImpl } from '../../../proxy/upstream/cluster-impl';
+import { config, counter, endpoint, gauge, recordingPools, staticCluster, until } from './helpers';
 
 /** A scope the store does not recognise as its own: nothing can be deferred through it. */
 function opaque(s: StatsScope): StatsScope {
@@ -89,6 +92,89 @@ describe('deferred cluster stats', () => {
       s.cm.addOrUpdateCluster(config(svc({ connect_timeout: '3s' })));
     }
     assertSameOutput(lazy.store, eager.store, 'updated without traffic');
+  });
+
+  // An API-added EDS cluster whose settings change warms a new ClusterInfo (B) while the old one
+  // (A) keeps serving. Both start with their groups deferred; whichever sees traffic first creates
+  // them, and the values must survive A's retirement when B finishes warming.
+  const X = 'x';
+  const eds = (extra: object = {}): ClusterConfig =>
+    config({ name: X, type: 'EDS', connect_timeout: '1s', eds_cluster_config: { service_name: X, eds_config: { ads: {} } }, ...extra });
+  const cla = (port: number): Canonical => ({ cluster_name: X, endpoints: [{ lb_endpoints: [endpoint('127.0.0.1', port)] }] }) as Canonical;
+  async function activeThenWarming(cm: ClusterManagerImpl): Promise<{ a: ClusterImpl; b: ClusterImpl }> {
+    cm.addOrUpdateCluster(eds(), { addedViaApi: true, versionInfo: 'v1' });
+    cm.updateEndpoints(cla(8080));
+    await until(() => cm.get(X) !== undefined, 1000, 'v1 warmed');
+    const a = cm.get(X)!;
+    assert.equal(cm.addOrUpdateCluster(eds({ connect_timeout: '2s' }), { addedViaApi: true, versionInfo: 'v2' }), 'updated');
+    const b = [...cm.warmingClusters()][0];
+    assert.ok(b !== undefined && b !== a && b.info !== a.info, 'v2 warms a new ClusterInfo');
+    assert.equal(cm.get(X), a, 'v1 keeps serving');
+    return { a, b };
+  }
+  async function finishWarming(cm: ClusterManagerImpl, a: ClusterImpl): Promise<void> {
+    cm.updateEndpoints(cla(8081));
+    await until(() => cm.get(X) !== a, 1000, 'v2 warmed');
+  }
+  const statName = (n: string): string => `cluster.${X}.${n}`;
+  /** Counts on every deferred group of `c`: traffic, rare cluster stats, circuit breakers. */
+  function use(c: ClusterImpl, n: number): void {
+    for (let i = 0; i < n; i++) {
+      c.info.trafficStats.upstream_rq_total.inc();
+      c.info.trafficStats.upstream_rq_time.recordValue(7);
+      c.info.clusterStats.lb_healthy_panic.inc();
+    }
+    c.info.resources.default.requests.inc();
+  }
+
+  for (const [what, first] of [
+    ['the serving version counts first', 'a'],
+    ['the warming version counts first', 'b'],
+  ] as const) {
+    test(`stats survive an update that warms: ${what}`, async () => {
+      const { lazy, eager } = pair();
+      const sides = [lazy, eager];
+      const v = await Promise.all(sides.map((s) => activeThenWarming(s.cm)));
+      for (const { a, b } of v) use(first === 'a' ? a : b, 2);
+      for (const s of sides) assert.equal(counter(s.store, statName('upstream_rq_total')), 2);
+      assertSameOutput(lazy.store, eager.store, `${what}: while warming`);
+      await Promise.all(sides.map((s, i) => finishWarming(s.cm, v[i].a)));
+      for (const s of sides) {
+        assert.equal(counter(s.store, statName('upstream_rq_total')), 2, 'the counts survive the old version’s retirement');
+        assert.equal(counter(s.store, statName('lb_healthy_panic')), 2);
+      }
+      assertSameOutput(lazy.store, eager.store, `${what}: warmed`);
+      sides.forEach((s, i) => {
+        const active = s.cm.get(X)!;
+        assert.equal(active, v[i].b);
+        use(active, 1);
+        assert.equal(counter(s.store, statName('upstream_rq_total')), 3);
+        assert.equal(counter(s.store, statName('lb_healthy_panic')), 3);
+      });
+      assertSameOutput(lazy.store, eager.store, `${what}: after warming`);
+      for (const s of [lazy, eager]) s.cm.removeCluster(X);
+      assertSameOutput(lazy.store, eager.store, `${what}: after removal`);
+      assert.equal([...lazy.store.counters(), ...lazy.store.gauges(), ...lazy.store.histograms()].filter((m) => m.name.startsWith(`cluster.${X}.`)).length, 0);
+      for (const s of [lazy, eager]) s.cm.shutdown();
+    });
+  }
+
+  test('stats survive an update that warms: both versions count, then a third version replaces the warming one', async () => {
+    const { lazy, eager } = pair();
+    for (const side of [lazy, eager]) {
+      const { a, b } = await activeThenWarming(side.cm);
+      use(a, 1);
+      use(b, 2);
+      assert.equal(counter(side.store, statName('upstream_rq_total')), 3);
+      // v3 supersedes the warming v2 (retired at once), then warms and replaces v1.
+      side.cm.addOrUpdateCluster(eds({ connect_timeout: '3s' }), { addedViaApi: true, versionInfo: 'v3' });
+      assert.equal(counter(side.store, statName('upstream_rq_total')), 3);
+      await finishWarming(side.cm, a);
+      assert.equal(counter(side.store, statName('upstream_rq_total')), 3);
+      assert.equal(counter(side.store, statName('lb_healthy_panic')), 3);
+    }
+    assertSameOutput(lazy.store, eager.store, 'after v3 warmed');
+    for (const s of [lazy, eager]) s.cm.shutdown();
   });
 
   test('stats rejected by stats_matcher are not stood in for', () => {
