@@ -141,15 +141,20 @@ export class FileSource {
     for (const i of parsed.items) this.timers.disarm(i.name);
     const resources: XdsResource[] = updated.map((i) => ({ name: i.name, version: i.version, value: i.value }));
     let outcome;
+    let threw = false;
     try {
       outcome = await watcher.onUpdate({ typeUrl: this.typeUrl, versionInfo: parsed.versionInfo, updated: resources, removed, source: this.source });
     } catch (e) {
+      // Nothing is known to have been applied: keep the cache as it was (see GrpcMux.handle).
+      threw = true;
       outcome = { rejected: [{ name: '', path: '', message: (e as Error).message }] };
     }
     const rejected = outcome && 'rejected' in outcome ? outcome.rejected : [];
     const bad = new Set(rejected.map((r) => r.name));
-    for (const n of removed) this.accepted.delete(n);
-    for (const i of updated) if (!bad.has(i.name)) this.accepted.set(i.name, i);
+    if (!threw) {
+      for (const n of removed) this.accepted.delete(n);
+      for (const i of updated) if (!bad.has(i.name)) this.accepted.set(i.name, i);
+    }
     if (rejected.length) {
       const detail = rejected.map((r) => `${r.name}: ${r.path ? `${r.path}: ` : ''}${r.message}`).join(', ');
       this.logger.warn('xds: rejecting %s from %s: %s', typeLabel(this.typeUrl), this.file, detail);

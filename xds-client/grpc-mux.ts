@@ -312,6 +312,7 @@ export class GrpcMux {
     for (const n of removed) st.timers.disarm(n);
     const updated = batch.items.filter((i) => i.changed);
     let outcome: UpdateOutcome | void;
+    let threw = false;
     try {
       outcome = await watcher.onUpdate({
         typeUrl: p.typeUrl,
@@ -321,13 +322,18 @@ export class GrpcMux {
         source: this.o.source,
       });
     } catch (e) {
+      // Nothing is known to have been applied: the cache keeps what it had, so that the same
+      // resources pushed again are handed to the watcher again rather than taken as unchanged.
+      threw = true;
       outcome = { rejected: [{ name: '', path: '', message: `update failed: ${(e as Error).message}` }] };
     }
     const rejected = outcome && 'rejected' in outcome && outcome.rejected.length > 0 ? outcome.rejected : undefined;
     const bad = new Set(rejected?.map((r) => r.name));
     // Removals and the resources the watcher took are applied even when others are rejected.
-    for (const n of removed) st.accepted.delete(n);
-    for (const i of updated) if (!bad.has(i.name)) st.accepted.set(i.name, i);
+    if (!threw) {
+      for (const n of removed) st.accepted.delete(n);
+      for (const i of updated) if (!bad.has(i.name)) st.accepted.set(i.name, i);
+    }
     if (rejected) {
       this.reject(st, p, nackMessage(p.typeUrl, rejected), live(), t0);
       return;

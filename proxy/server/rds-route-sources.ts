@@ -24,6 +24,14 @@ export class RdsRouteSources {
     return s;
   }
 
+  /**
+   * Forgets a name no listener holds any more: a later listener naming it gets a new, empty source
+   * and warms on a new subscription. Listeners built on the old source keep it (they drain on it).
+   */
+  drop(name: string): void {
+    this.byName.delete(name);
+  }
+
   names(): string[] {
     return [...this.byName.keys()];
   }

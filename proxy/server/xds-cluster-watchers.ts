@@ -1,7 +1,9 @@
 // CDS and EDS as the cluster manager sees them: each CDS cluster is validated, then added (it
 // warms until its hosts are known) or replaced; an EDS cluster subscribes to its assignment and
-// unsubscribes when it goes. A cluster that fails validation is NACKed with its field paths and
-// the others of the same response still apply, as in Envoy.
+// unsubscribes when it goes. A cluster that fails validation, or whose eds_config cannot be
+// subscribed through, is NACKed with its field paths and is not added; the other clusters and
+// the removals of the same response still apply, as in Envoy. A CDS cluster named like a
+// bootstrap cluster is skipped without a NACK (Envoy's "add/update cluster skipped").
 //
 // A push of thousands of clusters is applied in slices of about SLICE_MS, yielding to the event
 // loop in between (setImmediate), so requests in flight are not held up for the whole push. The
@@ -12,6 +14,9 @@ import type { ClusterManagerImpl } from '../upstream/cluster-manager';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
+import { getLogger } from '../common/logger';
+
+const log = getLogger('upstream');
 
 interface EdsSub {
   readonly serviceName: string;
@@ -44,6 +49,21 @@ function sliceClock(): { due(): boolean } {
   };
 }
 
+/** Same EDS subscription: the same service name through the same config source. */
+function sameSub(a: EdsSub | undefined, b: EdsSub | undefined): boolean {
+  return !!a && !!b && a.serviceName === b.serviceName && JSON.stringify(a.configSource ?? null) === JSON.stringify(b.configSource ?? null);
+}
+
+/**
+ * A cluster that could not be applied as a resource issue. An unusable eds_config
+ * (`eds_cluster_config.eds_config.ads: why`) is split into its field path and message.
+ */
+function applyIssue(name: string, e: unknown): ResourceIssue {
+  const msg = e instanceof Error ? e.message : String(e);
+  const at = msg.indexOf(': ');
+  return at > 0 && msg.startsWith('eds_cluster_config.') ? { name, path: msg.slice(0, at), message: msg.slice(at + 2) } : { name, path: '', message: msg };
+}
+
 function issueText(issues: readonly ResourceIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
@@ -53,8 +73,8 @@ export class ClusterWatchers {
   readonly endpointRecords = new XdsRecords();
   /** EDS subscription of each CDS cluster, by cluster name. */
   private readonly edsByCluster = new Map<string, EdsSub>();
-  /** How many clusters subscribe to each EDS service name (so a removal need not scan them all). */
-  private readonly edsUsers = new Map<string, number>();
+  /** The clusters (CDS and bootstrap) that subscribe to each EDS service name, so none is scanned for. */
+  private readonly byEdsName = new Map<string, Set<string>>();
   private firstResponse: (() => void) | undefined;
   /** Resolves on the first CDS response (or when it is declared missing). */
   readonly firstCds: Promise<void>;
@@ -67,77 +87,126 @@ export class ClusterWatchers {
 
   readonly cds: TypeWatcher<Canonical> = {
     onUpdate: (u) => this.onCds(u),
-    onResourceDoesNotExist: () => this.firstResponse?.(),
+    onResourceDoesNotExist: () => this.settleFirst(),
   };
 
   readonly eds: TypeWatcher<Canonical> = {
     onUpdate: (u) => this.onEds(u),
     onResourceDoesNotExist: (name) => {
       // Envoy: an assignment that never came leaves the cluster initialized with no hosts.
-      for (const c of [...this.cm.warmingClusters(), ...this.cm.activeClusters()]) {
-        if (c.config.type === 'EDS' && (c.config.edsServiceName ?? c.config.name) === name) c.markHostsKnown();
-      }
+      const users = this.byEdsName.get(name);
+      if (!users) return;
+      for (const cluster of users) this.cm.find(cluster)?.markHostsKnown();
+      // find() prefers the active version; a warming replacement waits too.
+      for (const c of this.cm.warmingClusters()) if (users.has(c.config.name)) c.markHostsKnown();
     },
   };
+
+  /**
+   * A CDS update was rejected as a whole (e.g. it did not decode): as Envoy's
+   * CdsApiImpl::onConfigUpdateFailed, start-up no longer waits for the first CDS response.
+   */
+  onRejected(): void {
+    this.settleFirst();
+  }
+
+  private settleFirst(): void {
+    this.firstResponse?.();
+    this.firstResponse = undefined;
+  }
 
   private async onCds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
     const clock = sliceClock();
-    for (const r of u.updated) {
-      if (clock.due()) await yieldToLoop();
-      const existing = this.cm.find(r.name);
-      if (existing && !existing.addedViaApi) {
-        rejected.push({ name: r.name, path: 'name', message: `cluster manager: static cluster '${r.name}' cannot be replaced by CDS` });
-        continue;
+    try {
+      for (const r of u.updated) {
+        if (clock.due()) await yieldToLoop();
+        try {
+          this.applyCluster(r.name, r.value, u.versionInfo, rejected);
+        } catch (e) {
+          const issue = applyIssue(r.name, e);
+          rejected.push(issue);
+          this.clusterRecords.reject(r.name, issueText([issue]), u.versionInfo, r.value);
+        }
       }
-      const parsed = this.cm.parse(r.value, '');
-      if (!parsed.ok) {
-        const issues = parsed.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
-        rejected.push(...issues);
-        this.clusterRecords.reject(r.name, issueText(issues), u.versionInfo, r.value);
-        continue;
+      for (const name of u.removed) {
+        if (clock.due()) await yieldToLoop();
+        const c = this.cm.find(name);
+        if (c && !c.addedViaApi) continue;
+        this.cm.removeCluster(name);
+        this.clusterRecords.forget(name);
+        this.releaseEds(name);
       }
-      const outcome = this.cm.addOrUpdateCluster(parsed.value, { addedViaApi: true, versionInfo: u.versionInfo });
-      this.clusterRecords.accept(r.name, r.value, u.versionInfo);
-      this.followEds(r.name, edsSubOf(r.value), outcome !== 'unchanged');
+    } finally {
+      this.settleFirst();
     }
-    for (const name of u.removed) {
-      if (clock.due()) await yieldToLoop();
-      const c = this.cm.find(name);
-      if (c && !c.addedViaApi) continue;
-      this.cm.removeCluster(name);
-      this.clusterRecords.forget(name);
-      this.followEds(name, undefined, false);
-    }
-    this.firstResponse?.();
-    this.firstResponse = undefined;
     return rejected.length ? { rejected } : undefined;
   }
 
-  /** Moves a cluster's EDS subscription to `next`; a rebuilt cluster gets the assignment already known. */
-  private followEds(cluster: string, next: EdsSub | undefined, rebuilt: boolean): void {
-    const prev = this.edsByCluster.get(cluster);
-    const same = prev && next && prev.serviceName === next.serviceName;
-    if (!same) {
-      if (next) {
-        this.client.watch(ENDPOINT, next.serviceName, next.configSource, `clusters[${cluster}].eds_cluster_config.eds_config`);
-        this.edsByCluster.set(cluster, next);
-        this.edsUsers.set(next.serviceName, (this.edsUsers.get(next.serviceName) ?? 0) + 1);
-      } else this.edsByCluster.delete(cluster);
-      if (prev) {
-        this.client.unwatch(ENDPOINT, prev.serviceName, prev.configSource);
-        const users = (this.edsUsers.get(prev.serviceName) ?? 1) - 1;
-        if (users > 0) this.edsUsers.set(prev.serviceName, users);
-        else {
-          this.edsUsers.delete(prev.serviceName);
-          this.endpointRecords.forget(prev.serviceName);
-        }
-      }
+  /** Validates, subscribes to the EDS of, and adds or updates one CDS cluster; a failure adds nothing. */
+  private applyCluster(name: string, value: Canonical, versionInfo: string, rejected: ResourceIssue[]): void {
+    const existing = this.cm.find(name);
+    if (existing && !existing.addedViaApi) {
+      // Envoy: ClusterManagerImpl::addOrUpdateCluster refuses a bootstrap cluster; CDS ACKs.
+      log.debug('cds: add/update cluster %s skipped: a static cluster has that name', name);
+      return;
     }
-    if (next && (rebuilt || !same)) {
+    const parsed = this.cm.parse(value, '');
+    if (!parsed.ok) {
+      const issues = parsed.errors.map((e) => ({ name, path: e.path, message: e.message }));
+      rejected.push(...issues);
+      this.clusterRecords.reject(name, issueText(issues), versionInfo, value);
+      return;
+    }
+    // Subscribe first: an unusable eds_config throws here, before the cluster is added.
+    const next = edsSubOf(value);
+    const prev = this.edsByCluster.get(name);
+    const same = sameSub(prev, next);
+    if (next && !same) this.client.watch(ENDPOINT, next.serviceName, next.configSource, 'eds_cluster_config.eds_config');
+    let outcome: ReturnType<ClusterManagerImpl['addOrUpdateCluster']>;
+    try {
+      outcome = this.cm.addOrUpdateCluster(parsed.value, { addedViaApi: true, versionInfo });
+    } catch (e) {
+      if (next && !same) this.client.unwatch(ENDPOINT, next.serviceName, next.configSource);
+      throw e;
+    }
+    this.clusterRecords.accept(name, value, versionInfo);
+    if (!same) {
+      if (prev) this.byEdsName.get(prev.serviceName)?.delete(name);
+      if (next) {
+        this.edsByCluster.set(name, next);
+        this.addUser(next.serviceName, name);
+      } else this.edsByCluster.delete(name);
+      if (prev) this.unwatchEds(prev);
+    }
+    // A rebuilt (or newly subscribed) cluster gets the assignment already known.
+    if (next && (outcome !== 'unchanged' || !same)) {
       const known = this.client.resource(ENDPOINT, next.serviceName, next.configSource) as Canonical | undefined;
       if (known) this.cm.updateEndpoints(known);
     }
+  }
+
+  /** A removed cluster drops its EDS subscription. */
+  private releaseEds(cluster: string): void {
+    const prev = this.edsByCluster.get(cluster);
+    if (!prev) return;
+    this.edsByCluster.delete(cluster);
+    this.byEdsName.get(prev.serviceName)?.delete(cluster);
+    this.unwatchEds(prev);
+  }
+
+  private addUser(serviceName: string, cluster: string): void {
+    let users = this.byEdsName.get(serviceName);
+    if (!users) this.byEdsName.set(serviceName, (users = new Set()));
+    users.add(cluster);
+  }
+
+  /** Drops a subscription whose cluster was already taken out of byEdsName. */
+  private unwatchEds(prev: EdsSub): void {
+    this.client.unwatch(ENDPOINT, prev.serviceName, prev.configSource);
+    if (this.byEdsName.get(prev.serviceName)?.size) return;
+    this.byEdsName.delete(prev.serviceName);
+    this.endpointRecords.forget(prev.serviceName);
   }
 
   private async onEds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
@@ -170,7 +239,9 @@ export class ClusterWatchers {
   watchStaticEds(clusters: readonly Canonical[]): void {
     for (const c of clusters) {
       const sub = edsSubOf(c);
-      if (sub) this.client.watch(ENDPOINT, sub.serviceName, sub.configSource, `static_resources.clusters[${String(c.name)}].eds_cluster_config.eds_config`);
+      if (!sub) continue;
+      this.client.watch(ENDPOINT, sub.serviceName, sub.configSource, `static_resources.clusters[${String(c.name)}].eds_cluster_config.eds_config`);
+      this.addUser(sub.serviceName, String(c.name));
     }
   }
 }

@@ -1,8 +1,11 @@
 // LDS and RDS as the listener manager and the route sources see them. A listener subscribes to
 // the route configurations its HTTP connection managers name before it is built, and is built
 // only once each has arrived (or was declared missing): Envoy's listener warming, done here so
-// that the LDS handler never waits for RDS (both share one ADS response queue). RDS names are
-// counted per listener and unsubscribed when the last listener naming them goes.
+// that the LDS handler never waits for RDS (both share one ADS response queue). LDS updates and
+// the builds of warmed listeners run one at a time on one chain, so a removal or a newer version
+// can never be overtaken by an older build. RDS names are counted per listener version: the
+// serving version keeps its names until the version replacing it is active (or the listener is
+// removed), and the last reference going unsubscribes the name and drops its route table.
 import type { Canonical } from '../config/canonical';
 import { isAny } from '../config/canonical';
 import { getLogger } from '../common/logger';
@@ -24,7 +27,9 @@ interface RdsRef {
 interface PendingListener {
   readonly raw: Canonical;
   readonly versionInfo: string;
+  /** The route names this version holds a reference on (released when it is replaced or fails). */
   readonly routes: readonly string[];
+  readonly lastUpdated: Date;
 }
 
 /** The `rds` sections of a listener's HTTP connection managers. */
@@ -80,8 +85,14 @@ function issueText(issues: readonly ResourceIssue[]): string {
 export class ListenerWatchers {
   readonly listenerRecords = new XdsRecords();
   readonly routeRecords = new XdsRecords();
-  /** Route names each dynamic listener holds a subscription for. */
-  private readonly routesByListener = new Map<string, RdsRef[]>();
+  /** Route names the serving version of each dynamic listener holds a reference on. */
+  private readonly routesByListener = new Map<string, string[]>();
+  /** Route names static listeners use: subscribed for good. */
+  private readonly pinned = new Set<string>();
+  /** True while a dynamic listener is being built (its HCMs' route lookups are not static pins). */
+  private buildingDynamic = false;
+  /** LDS updates and warmed-listener builds, one at a time. */
+  private chain: Promise<unknown> = Promise.resolve();
   private readonly routeRefs = new Map<string, { count: number; configSource: Canonical | undefined }>();
   /** Route names that will not come (initial_fetch_timeout): listeners stop waiting for them. */
   private readonly givenUp = new Set<string>();
@@ -102,7 +113,7 @@ export class ListenerWatchers {
   }
 
   readonly lds: TypeWatcher<Canonical> = {
-    onUpdate: (u) => this.onLds(u),
+    onUpdate: (u) => this.serial(() => this.onLds(u)),
     onResourceDoesNotExist: () => this.settleFirst(),
   };
 
@@ -110,7 +121,7 @@ export class ListenerWatchers {
     onUpdate: (u) => this.onRds(u),
     onResourceDoesNotExist: (name) => {
       this.givenUp.add(name);
-      void this.buildReady();
+      void this.serial(() => this.buildReady());
     },
   };
 
@@ -121,7 +132,20 @@ export class ListenerWatchers {
 
   /** A static listener's HCM names an RDS route configuration: subscribe for good. */
   pinRoute(name: string, configSource: Canonical | undefined): void {
-    if (!this.routeRefs.has(name)) this.ref({ name, configSource });
+    if (this.buildingDynamic || this.pinned.has(name)) return;
+    this.pinned.add(name);
+    this.ref({ name, configSource });
+  }
+
+  /** Resolves once every LDS update and listener build queued so far has run. */
+  settled(): Promise<void> {
+    return this.serial(async () => undefined);
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(f, f);
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   /** Resolves once the first LDS response is applied and no listener waits for its routes. */
@@ -138,9 +162,8 @@ export class ListenerWatchers {
 
   pendingState(name: string): { version_info?: string; listener: Canonical; last_updated: string } | undefined {
     const p = this.pending.get(name);
-    const r = this.listenerRecords.entries();
-    for (const [n, rec] of r) if (n === name && p) return { version_info: p.versionInfo, listener: p.raw, last_updated: rec.lastUpdated.toISOString() };
-    return undefined;
+    if (!p || !this.listenerRecords.has(name)) return undefined;
+    return { version_info: p.versionInfo, listener: p.raw, last_updated: p.lastUpdated.toISOString() };
   }
 
   /** A listener waits for its routes: warming, as the listener manager's stats say too. */
@@ -151,6 +174,32 @@ export class ListenerWatchers {
 
   private endWarming(name: string): void {
     if (this.pending.delete(name)) this.lm.setWarmingElsewhere(this.pending.size);
+  }
+
+  /** A warming version is superseded or withdrawn: it stops warming and lets go of its routes. */
+  private dropPending(name: string): void {
+    const p = this.pending.get(name);
+    if (!p) return;
+    this.endWarming(name);
+    for (const n of p.routes) this.unref(n);
+  }
+
+  /** A version went active: its route references replace those of the version it replaced. */
+  private activated(name: string, routes: readonly string[]): void {
+    const old = this.routesByListener.get(name) ?? [];
+    if (routes.length) this.routesByListener.set(name, [...routes]);
+    else this.routesByListener.delete(name);
+    for (const n of old) this.unref(n);
+  }
+
+  private addListener(raw: Canonical, versionInfo: string): ReturnType<ListenerManager['addOrUpdateListener']> {
+    // The HCMs are built synchronously, before the first await: their route lookups are ours.
+    this.buildingDynamic = true;
+    try {
+      return this.lm.addOrUpdateListener(raw, { addedViaApi: true, versionInfo });
+    } finally {
+      this.buildingDynamic = false;
+    }
   }
 
   private settleFirst(): void {
@@ -175,14 +224,9 @@ export class ListenerWatchers {
     this.givenUp.delete(name);
     this.client.unwatch(ROUTE, name, e.configSource);
     this.routeRecords.forget(name);
-  }
-
-  /** Swaps the listener's route subscriptions to `next` (subscribe first, so a shared name stays). */
-  private holdRoutes(listener: string, next: RdsRef[]): void {
-    for (const r of next) this.ref(r);
-    for (const r of this.routesByListener.get(listener) ?? []) this.unref(r.name);
-    if (next.length) this.routesByListener.set(listener, next);
-    else this.routesByListener.delete(listener);
+    // Envoy destroys the RDS provider: a listener naming it later warms on a new subscription.
+    // Listeners still draining keep the source object they were built with.
+    this.routes.drop(name);
   }
 
   private routesReady(names: readonly string[]): boolean {
@@ -199,24 +243,30 @@ export class ListenerWatchers {
       }
       this.warnSds(r.name, r.value);
       const refs = rdsRefsOf(r.value);
-      this.holdRoutes(r.name, refs);
+      // Subscribe first, so a name shared with the serving or superseded version stays.
+      for (const x of refs) this.ref(x);
+      this.dropPending(r.name);
       const names = refs.map((x) => x.name);
       if (!this.routesReady(names)) {
-        // Warming: built when its routes arrive; the version serving now keeps serving.
-        this.startWarming(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names });
+        // Warming: built when its routes arrive; the version serving now keeps serving, on its routes.
+        this.startWarming(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names, lastUpdated: new Date() });
         this.listenerRecords.accept(r.name, r.value, u.versionInfo);
         continue;
       }
-      this.endWarming(r.name);
-      const res = await this.lm.addOrUpdateListener(r.value, { addedViaApi: true, versionInfo: u.versionInfo });
-      if (!res.ok) this.reject(rejected, r.name, res.errors, u.versionInfo, r.value);
-      else this.listenerRecords.accept(r.name, r.value, u.versionInfo);
+      const res = await this.addListener(r.value, u.versionInfo);
+      if (!res.ok) {
+        for (const n of names) this.unref(n);
+        this.reject(rejected, r.name, res.errors, u.versionInfo, r.value);
+      } else {
+        this.activated(r.name, names);
+        this.listenerRecords.accept(r.name, r.value, u.versionInfo);
+      }
     }
     for (const name of u.removed) {
-      this.endWarming(name);
+      this.dropPending(name);
       this.sdsWarned.delete(name);
       this.lm.removeListener(name);
-      this.holdRoutes(name, []);
+      this.activated(name, []);
       this.listenerRecords.forget(name);
     }
     this.settleFirst();
@@ -249,6 +299,8 @@ export class ListenerWatchers {
   private onRds(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
     const rejected: ResourceIssue[] = [];
     for (const r of u.updated) {
+      // A response racing an unsubscription: no listener names it any more.
+      if (!this.routeRefs.has(r.name)) continue;
       const t = buildRouteTable(r.value);
       if (!t.ok) {
         const issues = t.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
@@ -262,17 +314,20 @@ export class ListenerWatchers {
     }
     // Envoy keeps serving the last table of a withdrawn route configuration.
     for (const name of u.removed) this.routeRecords.forget(name);
-    void this.buildReady();
+    void this.serial(() => this.buildReady());
     return rejected.length ? { rejected } : undefined;
   }
 
-  /** Builds the warming listeners whose routes are all here now. */
+  /** Builds the warming listeners whose routes are all here now (on the chain, as LDS updates). */
   private async buildReady(): Promise<void> {
     for (const [name, p] of [...this.pending]) {
-      if (!this.routesReady(p.routes)) continue;
+      // Superseded or removed since the snapshot: that version is not built.
+      if (this.pending.get(name) !== p || !this.routesReady(p.routes)) continue;
       this.endWarming(name);
-      const res = await this.lm.addOrUpdateListener(p.raw, { addedViaApi: true, versionInfo: p.versionInfo });
-      if (!res.ok) {
+      const res = await this.addListener(p.raw, p.versionInfo);
+      if (res.ok) this.activated(name, p.routes);
+      else {
+        for (const n of p.routes) this.unref(n);
         const issues = res.errors.map((e) => ({ name, path: e.path, message: e.message }));
         log.warn('lds: listener %s failed after warming: %s', name, issueText(issues));
         this.listenerRecords.reject(name, issueText(issues), p.versionInfo, p.raw);
@@ -286,5 +341,11 @@ export class ListenerWatchers {
     const w = this.idleWaiters;
     this.idleWaiters = [];
     for (const f of w) f();
+  }
+
+  /** A rejected LDS update (Envoy's LdsApiImpl::onConfigUpdateFailed) ends the wait for the first one. */
+  onRejected(): void {
+    this.settleFirst();
+    this.wakeIfIdle();
   }
 }

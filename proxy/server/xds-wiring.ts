@@ -126,6 +126,10 @@ export class XdsWiring {
       } else {
         t.rejected.inc();
         log.warn('xds: %s update %s rejected: %s', e.typeUrl, e.versionInfo, e.detail ?? '');
+        // Envoy's CdsApiImpl/LdsApiImpl::onConfigUpdateFailed: a rejected update (even one that
+        // did not decode, which no watcher sees) ends the wait for the first response.
+        if (e.typeUrl === CLUSTER) this.clusters.onRejected();
+        else if (e.typeUrl === LISTENER) this.listeners.onRejected();
       }
     });
   }
@@ -144,9 +148,13 @@ export class XdsWiring {
     const cds = this.dyn.cds_config as Canonical | undefined;
     if (cds) this.clusters.start(cds);
     this.client.start();
+    const cm = this.dataPlane.clusterManager;
     if (cds) {
       await this.clusters.firstCds;
-      await this.dataPlane.clusterManager.initialize();
+      await cm.initialize();
+    } else {
+      // Static clusters (and their EDS) warm as without xDS, with the same bound.
+      await cm.initialize(15_000);
     }
   }
 
