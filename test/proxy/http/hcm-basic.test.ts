@@ -167,28 +167,48 @@ test('local replies keep the connection: direct_response and 404 then a proxied 
   }
 });
 
+/** A raw keep-alive client: what it has read since the last take(), and whether the proxy closed. */
+class RawClient {
+  private text = '';
+  closed = false;
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (d: Buffer) => (this.text += d.toString('latin1')));
+    socket.on('close', () => (this.closed = true));
+  }
+  static async open(port: number): Promise<RawClient> {
+    const c = new RawClient(net.connect(port, '127.0.0.1'));
+    await new Promise((r) => c.socket.once('connect', r));
+    return c;
+  }
+  get received(): string {
+    return this.text;
+  }
+  /** Sends `req` after forgetting what was read so far. */
+  send(req: string): void {
+    this.text = '';
+    this.socket.write(req);
+  }
+  async until(done: (c: RawClient) => boolean, stepMs = 10): Promise<void> {
+    for (let i = 0; i < 100 && !done(this); i++) await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
 test('drain keeps idle keep-alive connections open and the next response carries connection: close', async () => {
   const p = await startProxy(hcmConfig(undefined), (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [up.host], store)));
   try {
-    const s = net.connect(p.port, '127.0.0.1');
-    let text = '';
-    let closed = false;
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.on('close', () => (closed = true));
-    await new Promise((r) => s.on('connect', r));
-    s.write('GET /one HTTP/1.1\r\nHost: a\r\n\r\n');
-    for (let i = 0; i < 100 && !text.includes('ok /one'); i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(text.includes('ok /one'), text);
-    assert.ok(!/connection: close/i.test(text));
+    const c = await RawClient.open(p.port);
+    c.send('GET /one HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.until((x) => x.received.includes('ok /one'));
+    assert.ok(c.received.includes('ok /one'), c.received);
+    assert.ok(!/connection: close/i.test(c.received));
     p.hcm.drain();
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(closed, false, 'an idle connection stays open through the drain time');
-    text = '';
-    s.write('GET /two HTTP/1.1\r\nHost: a\r\n\r\n');
-    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(text.includes('ok /two'), text);
-    assert.match(text, /connection: close/i);
-    assert.equal(closed, true, 'closed after the response that said so');
+    assert.equal(c.closed, false, 'an idle connection stays open through the drain time');
+    c.send('GET /two HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.until((x) => x.closed);
+    assert.ok(c.received.includes('ok /two'), c.received);
+    assert.match(c.received, /connection: close/i);
+    assert.equal(c.closed, true, 'closed after the response that said so');
     assert.equal(p.counter('http.ingress.downstream_cx_drain_close'), 1);
   } finally {
     await p.close();
@@ -202,24 +222,18 @@ test('drain during a response whose head said keep-alive: it stays open; the nex
   });
   const p = await startProxy(hcmConfig(undefined), (cm, store) => cm.clusters.set('backend', new TestCluster('backend', [slow.host], store)));
   try {
-    const s = net.connect(p.port, '127.0.0.1');
-    let text = '';
-    let closed = false;
-    s.on('data', (d) => (text += d.toString('latin1')));
-    s.on('close', () => (closed = true));
-    await new Promise((r) => s.on('connect', r));
-    s.write('GET /a HTTP/1.1\r\nHost: a\r\n\r\n');
-    for (let i = 0; i < 100 && !text.includes('head-'); i++) await new Promise((r) => setTimeout(r, 5));
+    const c = await RawClient.open(p.port);
+    c.send('GET /a HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.until((x) => x.received.includes('head-'), 5);
     p.hcm.drain();
-    for (let i = 0; i < 100 && !text.includes('tail'); i++) await new Promise((r) => setTimeout(r, 10));
+    await c.until((x) => x.received.includes('tail'));
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(!/connection: close/i.test(text), text);
-    assert.equal(closed, false, 'the keep-alive response was not followed by a close');
-    text = '';
-    s.write('GET /b HTTP/1.1\r\nHost: a\r\n\r\n');
-    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.match(text, /connection: close/i);
-    assert.equal(closed, true);
+    assert.ok(!/connection: close/i.test(c.received), c.received);
+    assert.equal(c.closed, false, 'the keep-alive response was not followed by a close');
+    c.send('GET /b HTTP/1.1\r\nHost: a\r\n\r\n');
+    await c.until((x) => x.closed);
+    assert.match(c.received, /connection: close/i);
+    assert.equal(c.closed, true);
   } finally {
     await p.close();
     await slow.close();
