@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 
 export const RUN_TSENVOY = path.join(__dirname, 'run-tsenvoy.js');
+/** What `npx tsenvoy` runs: the start-up bundle when the build made one (see bundle-loader.ts). */
+export const BIN_TSENVOY = path.join(__dirname, '..', '..', '..', 'bin', 'tsenvoy.js');
 
 export interface ProxyProcess {
   readonly child: ChildProcess;
@@ -24,12 +26,12 @@ export function runTsenvoy(args: string[]): { status: number | null; stdout: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export async function startProxy(bootstrap: object | string, extraArgs: string[] = []): Promise<ProxyProcess> {
+export async function startProxy(bootstrap: object | string, extraArgs: string[] = [], entry = RUN_TSENVOY): Promise<ProxyProcess> {
   const dir = tempDir('tsenvoy-proxy-');
   const cfg = path.join(dir, typeof bootstrap === 'string' ? 'bootstrap.yaml' : 'bootstrap.json');
   fs.writeFileSync(cfg, typeof bootstrap === 'string' ? bootstrap : JSON.stringify(bootstrap));
   const addrFile = path.join(dir, 'admin-address');
-  const child = spawn(process.execPath, [RUN_TSENVOY, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs], {
+  const child = spawn(process.execPath, [entry, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
