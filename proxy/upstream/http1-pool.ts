@@ -6,12 +6,8 @@
 import { ResetReason } from '../http/codec-types';
 import { clusterTrafficStats, ClusterTrafficStats } from './http1-pool-stats';
 import { Http1PoolConnection, PoolConnectionOwner, UpstreamStreamHandler } from './http1-pool-connection';
-import { getLogger } from '../common/logger';
 import { unsupportedUpstreamTransport } from './transport-socket-select';
 import type { ClusterInfo, ConnectionPool, ConnectionPoolFactory, Host } from './types';
-
-const log = getLogger('upstream');
-const warnedTransport = new WeakSet<ClusterInfo>();
 
 export type { UpstreamStreamHandler } from './http1-pool-connection';
 export { Http1PoolConnection } from './http1-pool-connection';
@@ -54,10 +50,6 @@ export class Http1ConnectionPool implements ConnectionPool, PoolConnectionOwner 
   private refuseTransport(handler: UpstreamStreamHandler): boolean {
     const why = unsupportedUpstreamTransport(this.cluster, this.host);
     if (why === '') return false;
-    if (!warnedTransport.has(this.cluster)) {
-      warnedTransport.add(this.cluster);
-      log.warn('cluster %s: %s', this.cluster.name, why);
-    }
     this.stats.upstream_cx_total.inc();
     this.stats.upstream_cx_connect_fail.inc();
     this.host.stats.cx_total++;

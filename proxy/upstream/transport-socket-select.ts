@@ -4,20 +4,37 @@
 // else plaintext. tsenvoy has no upstream TLS yet, so a choice other than raw_buffer is refused
 // with a transport failure reason rather than sent in plaintext to a peer that expects TLS.
 
+import { getLogger } from '../common/logger';
 import type { Canonical } from '../config/canonical';
 import type { Host } from './types';
+
+const log = getLogger('upstream');
+const warned = new WeakSet<object>();
 
 const RAW_BUFFER = 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer';
 const RAW_BUFFER_NAME = 'envoy.transport_sockets.raw_buffer';
 const MATCH_KEY = 'envoy.transport_socket_match';
 
 export interface TransportSocketSource {
+  readonly name: string;
   readonly transportSocket?: Canonical;
   readonly transportSocketMatches?: readonly Canonical[];
 }
 
-/** '' when connections to `host` are plaintext; else why tsenvoy must refuse them. */
+/**
+ * '' when connections to `host` are plaintext; else why tsenvoy must refuse them (logged once per
+ * cluster version at warning level).
+ */
 export function unsupportedUpstreamTransport(cluster: TransportSocketSource, host: Host): string {
+  const why = chooseTransport(cluster, host);
+  if (why !== '' && !warned.has(cluster)) {
+    warned.add(cluster);
+    log.warn('cluster %s: %s', cluster.name, why);
+  }
+  return why;
+}
+
+function chooseTransport(cluster: TransportSocketSource, host: Host): string {
   let chosen = cluster.transportSocket;
   const matches = cluster.transportSocketMatches;
   if (matches !== undefined && matches.length > 0) {

@@ -6,16 +6,12 @@
 import * as net from 'node:net';
 import { timerWheel, TimerTarget, WheelTimer } from '../../common/timer-wheel';
 import { ResponseFlag } from '../../http/response-flags';
-import { getLogger } from '../../common/logger';
 import { unsupportedUpstreamTransport } from '../../upstream/transport-socket-select';
-import { OutlierResult, type Cluster, type ClusterInfo, type Host, type LbContext } from '../../upstream/types';
+import { OutlierResult, type Cluster, type Host, type LbContext } from '../../upstream/types';
 import { formatSocketAddress } from '../address';
 import type { ConnectionInfo } from '../types';
 import type { TcpProxy } from './tcp-proxy';
 import { UpstreamCxStats, upstreamCxStats } from './tcp-proxy-stats';
-
-const log = getLogger('filter');
-const warnedTransport = new WeakSet<ClusterInfo>();
 
 const SESSION = Symbol('tsenvoy.tcpSession');
 type Tagged = net.Socket & { [SESSION]?: TcpSession };
@@ -162,23 +158,13 @@ export class TcpSession implements TimerTarget {
     const refusal = unsupportedUpstreamTransport(cluster.info, host);
     if (refusal !== '') {
       // TLS to this host is configured and tsenvoy has none: never fall back to plaintext.
-      if (!warnedTransport.has(cluster.info)) {
-        warnedTransport.add(cluster.info);
-        log.warn('tcp_proxy to cluster %s: %s', cluster.info.name, refusal);
-      }
       // Counted as a connect failure (not reported to outlier detection: the host is not at
       // fault); the next attempt may pick a host that takes plaintext.
       stats.upstream_cx_total.inc();
       stats.upstream_cx_connect_fail.inc();
       host.stats.cx_total++;
       host.stats.cx_connect_fail++;
-      if (this.attempts < this.proxy.config.maxConnectAttempts) {
-        this.connect();
-        return;
-      }
-      this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
-      this.downstream.destroy();
-      this.finish();
+      this.retryOrFail();
       return;
     }
     const limit = cluster.info.resources.default.connections;
@@ -213,6 +199,17 @@ export class TcpSession implements TimerTarget {
     host.stats.cx_total++;
     host.stats.cx_active++;
     timerWheel.schedule(this.connectTimer, cluster.info.connectTimeoutMs);
+  }
+
+  /** After a failed attempt: another one within max_connect_attempts, else UF and close. */
+  private retryOrFail(): void {
+    if (!this.downstream.destroyed && this.attempts < this.proxy.config.maxConnectAttempts) {
+      this.connect();
+      return;
+    }
+    this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
+    this.downstream.destroy();
+    this.finish();
   }
 
   upConnected(): void {
@@ -305,13 +302,7 @@ export class TcpSession implements TimerTarget {
       host.stats.cx_connect_fail++;
       host.putResult(OutlierResult.LocalOriginConnectFailed);
       this.upstream = undefined;
-      if (!this.downstream.destroyed && this.attempts < this.proxy.config.maxConnectAttempts) {
-        this.connect();
-        return;
-      }
-      this.responseFlags |= ResponseFlag.UpstreamConnectionFailure;
-      this.downstream.destroy();
-      this.finish();
+      this.retryOrFail();
       return;
     }
     stats.upstream_cx_length_ms.recordValue(performance.now() - this.connectStart);
