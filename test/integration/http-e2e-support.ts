@@ -136,13 +136,7 @@ export async function upstreams<K extends string>(names: readonly K[]): Promise<
 }
 
 /** A port nothing listens on. */
-export async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort as deadPort } from '../support/ports';
 
 // ---- bootstrap pieces ----
 

@@ -38,13 +38,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
   return u;
 }
 
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+export { freePort } from '../support/ports';
 
 export function xdsBootstrap(cp: ControlPlane, opts: { delta?: boolean; initialFetchTimeout?: string } = {}): Obj {
   const cs = { ads: {}, resource_api_version: 'V3', initial_fetch_timeout: opts.initialFetchTimeout ?? '0s' };

@@ -272,13 +272,7 @@ export function rawExchange(port: number, data: string | Buffer, untilMs = 2000)
 }
 
 /** A closed local port (connect fails). */
-export async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort as deadPort } from '../../support/ports';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -99,13 +99,7 @@ export function gauge(store: StatsStore, name: string): number | undefined {
 }
 
 /** A port that was free a moment ago on `host`. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, host, r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+export { freePort } from '../../support/ports';
 
 export interface ProbeResult {
   readonly data: string;
