@@ -1,7 +1,8 @@
 // Turns one response's packed resources into decoded ones without stalling traffic: resources
 // whose bytes equal the accepted copy are reused as they are (Istio re-sends every cluster on each
 // CDS push), the rest are decoded in slices of at most `sliceMs`, yielding to the event loop
-// (setImmediate) between slices so requests in flight keep flowing.
+// (setImmediate) between slices so requests in flight keep flowing. A single big resource is
+// decoded in slices too, when the codec can.
 import { performance } from 'node:perf_hooks';
 import { peekName, RawResource } from './envelope';
 import { ResourceIssue, XdsCodec } from './types';
@@ -25,6 +26,9 @@ export type BatchResult =
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** A resource this big is decoded in parts too (a RouteConfiguration with thousands of hosts). */
+const SLICED_DECODE_BYTES = 64 * 1024;
+
 export interface BatchOptions {
   readonly typeUrl: string;
   /** Used as the version of resources that carry none (SotW). */
@@ -42,6 +46,8 @@ export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions):
   const issues: ResourceIssue[] = [];
   const seen = new Set<string>();
   let sliceStart = performance.now();
+  const pause = (): Promise<void> | undefined =>
+    performance.now() - sliceStart < o.sliceMs ? undefined : yieldToLoop().then(() => void (sliceStart = performance.now()));
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i];
     if (r.empty) continue;
@@ -67,7 +73,10 @@ export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions):
       items.push({ name, version: r.version || cached.version, bytes: cached.bytes, value: cached.value, changed: false });
     } else {
       const version = r.version || o.version;
-      const res = o.codec.decodeResource(o.typeUrl, r.bytes);
+      const res =
+        r.bytes.length >= SLICED_DECODE_BYTES && o.codec.decodeResourceSliced
+          ? await o.codec.decodeResourceSliced(o.typeUrl, r.bytes, pause)
+          : o.codec.decodeResource(o.typeUrl, r.bytes);
       if (!res.ok) {
         for (const e of res.errors) issues.push({ name, path: e.path, message: e.message });
       } else {

@@ -31,6 +31,11 @@ export interface XdsCodec {
   encodeRequest(typeName: RequestTypeName, message: Readonly<Record<string, unknown>>): Uint8Array;
   /** The packed bytes of one resource (an Any's value) of `typeUrl`; errors name field paths. */
   decodeResource(typeUrl: string, bytes: Uint8Array): DecodeResult;
+  /**
+   * decodeResource for one big resource (a RouteConfiguration with thousands of virtual hosts),
+   * awaiting `pause()` between parts; pause returns undefined while the current slice lasts.
+   */
+  decodeResourceSliced?(typeUrl: string, bytes: Uint8Array, pause: () => Promise<void> | undefined): Promise<DecodeResult>;
   /** One resource in proto3 JSON (a path config source's file), '@type' included. */
   decodeResourceJson(typeUrl: string, json: unknown): DecodeResult;
 }

@@ -1,11 +1,12 @@
 // Protobuf wire format -> the same canonical form proto-json.ts produces, driven by the compiled
 // schema. This is how binary Any resources from a DiscoveryResponse join the path static config
-// takes, so both are validated and modelled by the same code.
+// takes, so both are validated and modelled by the same code. Nested messages are decoded in place
+// (no copy per field), each message is frozen as it is finished and checked against its
+// required/non-empty rules there, and a field path is built only for an issue.
 import { Canonical, RAW_ANY, WRAPPER_TYPES, deepFreeze } from './canonical';
 import { durationMs } from './duration';
 import { IssueSink, Result, joinPath } from './result';
-import { checkRules } from './proto-rules';
-import { FieldInfo, Schema, typeNameOfUrl } from './schema/schema';
+import { FieldInfo, MessageInfo, Schema, typeNameOfUrl } from './schema/schema';
 
 export interface BinaryDecodeOptions {
   /** Reject unknown fields (Envoy's --reject-unknown-dynamic-fields); default: warn. */
@@ -16,7 +17,7 @@ export interface BinaryDecodeOptions {
 
 class WireError extends Error {}
 
-/** A forward-only reader over one message's bytes. Bytes fields are views, not copies. */
+/** A forward-only reader over a range of one buffer. Nested messages are read in place, not copied. */
 class Reader {
   pos: number;
   constructor(readonly buf: Buffer, start: number, readonly end: number) {
@@ -55,12 +56,25 @@ class Reader {
     return -((~this.hi >>> 0) * 4294967296 + (~this.lo >>> 0) + 1);
   }
 
-  bytes(): Buffer {
+  /** Reads a length prefix and returns where the field ends; `pos` is left at its first byte. */
+  delimitedEnd(): number {
     const len = this.varint();
     if (this.pos + len > this.end) throw new WireError('length-delimited field runs past the end');
-    const b = this.buf.subarray(this.pos, this.pos + len);
-    this.pos += len;
+    return this.pos + len;
+  }
+
+  bytes(): Buffer {
+    const end = this.delimitedEnd();
+    const b = this.buf.subarray(this.pos, end);
+    this.pos = end;
     return b;
+  }
+
+  string(): string {
+    const end = this.delimitedEnd();
+    const s = this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return s;
   }
 
   fixed32(): number {
@@ -70,18 +84,18 @@ class Reader {
     return v;
   }
 
-  fixed64(): Buffer {
+  /** Checks 8 bytes are there and steps over them; returns where they start. */
+  fixed64(): number {
     if (this.pos + 8 > this.end) throw new WireError('truncated fixed64');
-    const b = this.buf.subarray(this.pos, this.pos + 8);
     this.pos += 8;
-    return b;
+    return this.pos - 8;
   }
 
   skip(wireType: number): void {
     switch (wireType) {
       case 0: this.varint(); return;
       case 1: this.fixed64(); return;
-      case 2: this.bytes(); return;
+      case 2: this.pos = this.delimitedEnd(); return;
       case 5: this.fixed32(); return;
       default: throw new WireError(`unsupported wire type ${wireType}`);
     }
@@ -92,12 +106,60 @@ const PACKABLE_WIRE: Record<string, number> = {
   double: 1, fixed64: 1, sfixed64: 1, float: 5, fixed32: 5, sfixed32: 5,
 };
 
-class BinaryDecoder {
-  constructor(private readonly schema: Schema, private readonly sink: IssueSink, private readonly opts: BinaryDecodeOptions) {}
+const EMPTY = Buffer.alloc(0);
 
-  message(typeName: string, buf: Buffer, path: string): unknown {
+/** Freezes the arrays and map objects a message's fields collected, then the message. */
+function freezeMessage(out: Record<string, unknown>, hasContainers: boolean): Record<string, unknown> {
+  if (hasContainers) {
+    for (const k in out) {
+      const v = out[k];
+      if (typeof v === 'object' && v !== null && !Buffer.isBuffer(v)) Object.freeze(v);
+    }
+  }
+  return Object.freeze(out);
+}
+
+class BinaryDecoder {
+  /**
+   * The path from the message being decoded down to the current field, as field names and, for an
+   * element of a repeated field, its index: a path string is built only for an issue.
+   */
+  private readonly names: string[] = [];
+  private readonly indices: number[] = [];
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly sink: IssueSink,
+    private readonly opts: BinaryDecodeOptions,
+    private readonly basePath: string,
+  ) {}
+
+  private path(last?: string): string {
+    let p = this.basePath;
+    for (let i = 0; i < this.names.length; i++) {
+      p = joinPath(p, this.names[i]);
+      if (this.indices[i] >= 0) p += `[${this.indices[i]}]`;
+    }
+    return last === undefined ? p : joinPath(p, last);
+  }
+
+  /** protoc-gen-validate's required and non-empty rules (see proto-rules.ts), on a decoded message. */
+  private checkRules(info: MessageInfo, out: Record<string, unknown>): void {
+    for (const f of info.ruleFields) {
+      const fv = out[f.name];
+      if (f.oneof && fv === undefined) continue;
+      if (f.required && fv === undefined) this.sink.error(this.path(f.name), 'value is required');
+      else if (f.nonEmpty && (fv === undefined || fv === '' || (Array.isArray(fv) && fv.length === 0))) {
+        this.sink.error(this.path(f.name), f.repeated ? 'must have at least 1 item' : 'value must not be empty');
+      }
+    }
+  }
+
+  /** Decodes buf[start, end) as `typeName` into its canonical, frozen form; undefined after an error. */
+  message(typeName: string, buf: Buffer, start: number, end: number): unknown {
+    if (typeName === 'google.protobuf.Any') return this.any(buf, start, end);
     const wrapped = WRAPPER_TYPES.get(typeName);
-    const raw = this.fields(typeName, buf, path);
+    const raw = this.fields(typeName, buf, start, end, {});
     if (raw === undefined) return undefined;
     if (wrapped) return raw.value ?? this.defaultScalar(wrapped);
     switch (typeName) {
@@ -106,15 +168,13 @@ class BinaryDecoder {
       case 'google.protobuf.Timestamp':
         return new Date(Number(raw.seconds ?? 0) * 1000 + Math.floor(Number(raw.nanos ?? 0) / 1e6)).toISOString();
       case 'google.protobuf.FieldMask':
-        return raw.paths ?? [];
+        return raw.paths ?? Object.freeze([]);
       case 'google.protobuf.Struct':
-        return structToJson(raw);
+        return Object.freeze(structToJson(raw));
       case 'google.protobuf.Value':
         return valueToJson(raw);
       case 'google.protobuf.ListValue':
-        return raw.values ?? []; // each element was converted as a Value already
-      case 'google.protobuf.Any':
-        return this.any(raw, path);
+        return raw.values ?? Object.freeze([]); // each element was converted as a Value already
       default:
         return raw;
     }
@@ -127,93 +187,165 @@ class BinaryDecoder {
     return 0;
   }
 
-  private any(raw: Record<string, unknown>, path: string): unknown {
-    const url = String(raw.type_url ?? '');
-    const value = (raw.value as Buffer | undefined) ?? Buffer.alloc(0);
-    const typeName = typeNameOfUrl(url);
-    if (!this.schema.hasMessage(typeName)) return { '@type': url, [RAW_ANY]: value };
-    const inner = this.message(typeName, value, path);
-    if (inner === undefined) return undefined;
-    if (typeof inner !== 'object' || inner === null || Array.isArray(inner) || typeName.startsWith('google.protobuf.')) {
-      return { '@type': url, value: inner };
-    }
-    return { '@type': url, ...(inner as object) };
-  }
-
-  /** Decodes the raw fields of one message (well-known types are converted by the caller). */
-  private fields(typeName: string, buf: Buffer, path: string): Record<string, unknown> | undefined {
-    const info = this.schema.message(typeName);
-    if (!info) {
-      this.sink.error(path, `type ${typeName} is not in the schema`);
-      return undefined;
-    }
-    const out: Record<string, unknown> = {};
-    const r = new Reader(buf, 0, buf.length);
+  /** An Any: its packed message decoded in place, under `@type`. */
+  private any(buf: Buffer, start: number, end: number): unknown {
+    let url = '';
+    let vStart = 0;
+    let vEnd = 0;
+    const r = new Reader(buf, start, end);
     try {
       while (r.pos < r.end) {
         const tag = r.varint();
         const num = Math.floor(tag / 8);
-        const wire = tag & 7;
-        const f = info.byNumber.get(num);
-        if (!f) {
-          const msg = `unknown field number ${num} in ${typeName}`;
-          if (this.opts.rejectUnknownFields) this.sink.error(path, msg);
-          else this.sink.warn(path, msg);
-          r.skip(wire);
-          continue;
-        }
-        if (f.oneof) {
-          // The last member of a oneof on the wire wins: drop an earlier sibling.
-          for (const k of Object.keys(out)) if (k !== f.name && info.byName.get(k)?.oneof === f.oneof) delete out[k];
-        }
-        this.field(f, r, wire, out, joinPath(path, f.name));
+        if (num === 1 && (tag & 7) === 2) url = r.string();
+        else if (num === 2 && (tag & 7) === 2) {
+          vEnd = r.delimitedEnd();
+          vStart = r.pos;
+          r.pos = vEnd;
+        } else r.skip(tag & 7);
       }
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
-      this.sink.error(path, `malformed ${typeName}: ${e.message}`);
+      this.sink.error(this.path(), `malformed google.protobuf.Any: ${e.message}`);
       return undefined;
     }
-    return out;
+    const typeName = typeNameOfUrl(url);
+    if (!this.schema.hasMessage(typeName)) {
+      // A copy, so the decoded tree does not pin the whole response buffer.
+      return Object.freeze({ '@type': url, [RAW_ANY]: vEnd > vStart ? Buffer.from(buf.subarray(vStart, vEnd)) : EMPTY });
+    }
+    if (typeName.startsWith('google.protobuf.')) {
+      const inner = this.message(typeName, buf, vStart, vEnd);
+      return inner === undefined ? undefined : Object.freeze({ '@type': url, value: inner });
+    }
+    return this.fields(typeName, buf, vStart, vEnd, { '@type': url });
   }
 
-  private field(f: FieldInfo, r: Reader, wire: number, out: Record<string, unknown>, path: string): void {
+  /** Decodes the fields of one message into `out` (well-known types are converted by the caller). */
+  private fields(typeName: string, buf: Buffer, start: number, end: number, out: Record<string, unknown>): Record<string, unknown> | undefined {
+    const info = this.info(typeName);
+    if (!info) return undefined;
+    const r = new Reader(buf, start, end);
+    let containers = false;
+    const depth = this.names.length;
+    try {
+      while (r.pos < r.end) containers = this.step(info, r, out) || containers;
+    } catch (e) {
+      return this.malformed(e, typeName, depth);
+    }
+    return this.finish(info, out, containers);
+  }
+
+  /**
+   * fields() for a big top-level message (a 10,000-host RouteConfiguration): `pause` is awaited
+   * after each field, so each element of a repeated field is one unit of work.
+   */
+  async fieldsSliced(typeName: string, buf: Buffer, pause: () => Promise<void> | undefined): Promise<Record<string, unknown> | undefined> {
+    const info = this.info(typeName);
+    if (!info) return undefined;
+    const r = new Reader(buf, 0, buf.length);
+    let containers = false;
+    const out: Record<string, unknown> = {};
+    try {
+      while (r.pos < r.end) {
+        containers = this.step(info, r, out) || containers;
+        const p = pause();
+        if (p !== undefined) await p;
+      }
+    } catch (e) {
+      return this.malformed(e, typeName, 0);
+    }
+    return this.finish(info, out, containers);
+  }
+
+  private info(typeName: string): MessageInfo | undefined {
+    const info = this.schema.message(typeName);
+    if (!info) this.sink.error(this.path(), `type ${typeName} is not in the schema`);
+    return info;
+  }
+
+  /** Reads one field into `out`; true when it went into a list or map. */
+  private step(info: MessageInfo, r: Reader, out: Record<string, unknown>): boolean {
+    const tag = r.varint();
+    const num = Math.floor(tag / 8);
+    const wire = tag & 7;
+    const f = info.byNumber.get(num);
+    if (!f) {
+      const msg = `unknown field number ${num} in ${info.name}`;
+      if (this.opts.rejectUnknownFields) this.sink.error(this.path(), msg);
+      else this.sink.warn(this.path(), msg);
+      r.skip(wire);
+      return false;
+    }
+    const siblings = f.oneofSiblings;
+    if (siblings !== undefined) {
+      // The last member of a oneof on the wire wins: drop an earlier sibling.
+      for (let i = 0; i < siblings.length; i++) if (out[siblings[i]] !== undefined) delete out[siblings[i]];
+    }
+    this.names.push(f.name);
+    this.indices.push(f.repeated && !f.mapKey ? ((out[f.name] as unknown[] | undefined)?.length ?? 0) : -1);
+    this.field(f, r, wire, out);
+    this.names.pop();
+    this.indices.pop();
+    return f.repeated || f.mapKey !== undefined;
+  }
+
+  private malformed(e: unknown, typeName: string, depth: number): undefined {
+    if (!(e instanceof WireError)) throw e;
+    this.names.length = depth;
+    this.indices.length = depth;
+    this.sink.error(this.path(), `malformed ${typeName}: ${e.message}`);
+    return undefined;
+  }
+
+  private finish(info: MessageInfo, out: Record<string, unknown>, containers: boolean): Record<string, unknown> {
+    if (info.ruleFields.length !== 0 && !this.opts.skipRules) this.checkRules(info, out);
+    return freezeMessage(out, containers);
+  }
+
+  private field(f: FieldInfo, r: Reader, wire: number, out: Record<string, unknown>): void {
     if (f.mapKey) {
-      const entry = r.bytes();
-      const er = new Reader(entry, 0, entry.length);
+      const end = r.delimitedEnd();
+      const er = new Reader(r.buf, r.pos, end);
+      r.pos = end;
       let key: unknown = f.mapKey === 'string' ? '' : 0;
       let value: unknown;
       while (er.pos < er.end) {
         const tag = er.varint();
         if (tag >> 3 === 1) key = this.scalar(f.mapKey, er, tag & 7);
-        else if (tag >> 3 === 2) value = this.single(f, er, tag & 7, path);
+        else if (tag >> 3 === 2) value = this.single(f, er, tag & 7);
         else er.skip(tag & 7);
       }
       const map = (out[f.name] ??= Object.create(null)) as Record<string, unknown>;
-      map[String(key)] = value ?? (f.kind === 'message' ? this.message(f.type, Buffer.alloc(0), path) : undefined);
+      map[String(key)] = value ?? (f.kind === 'message' ? this.message(f.type, EMPTY, 0, 0) : undefined);
       return;
     }
     if (f.repeated) {
       const list = (out[f.name] ??= []) as unknown[];
       if (wire === 2 && f.kind !== 'message' && f.type !== 'string' && f.type !== 'bytes') {
-        const packed = r.bytes();
-        const pr = new Reader(packed, 0, packed.length);
+        const end = r.delimitedEnd();
+        const pr = new Reader(r.buf, r.pos, end);
+        r.pos = end;
         const elemWire = f.kind === 'enum' ? 0 : PACKABLE_WIRE[f.type] ?? 0;
-        while (pr.pos < pr.end) list.push(this.single(f, pr, elemWire, path));
+        while (pr.pos < pr.end) list.push(this.single(f, pr, elemWire));
         return;
       }
-      list.push(this.single(f, r, wire, path));
+      list.push(this.single(f, r, wire));
       return;
     }
-    const v = this.single(f, r, wire, path);
+    const v = this.single(f, r, wire);
     if (f.kind === 'message' && out[f.name] !== undefined && typeof v === 'object' && v && !Array.isArray(v)) {
-      out[f.name] = { ...(out[f.name] as object), ...(v as object) }; // repeated occurrences merge
+      out[f.name] = Object.freeze({ ...(out[f.name] as object), ...(v as object) }); // repeated occurrences merge
     } else out[f.name] = v;
   }
 
-  private single(f: FieldInfo, r: Reader, wire: number, path: string): unknown {
+  private single(f: FieldInfo, r: Reader, wire: number): unknown {
     if (f.kind === 'message') {
       if (wire !== 2) throw new WireError(`field ${f.name} expected wire type 2, got ${wire}`);
-      return this.message(f.type, r.bytes(), path);
+      const end = r.delimitedEnd();
+      const v = this.message(f.type, r.buf, r.pos, end);
+      r.pos = end;
+      return v;
     }
     if (f.kind === 'enum') {
       const n = r.signedVarint();
@@ -224,15 +356,15 @@ class BinaryDecoder {
 
   private scalar(type: string, r: Reader, wire: number): unknown {
     switch (type) {
-      case 'string': return r.bytes().toString('utf8');
+      case 'string': return r.string();
       case 'bytes': return Buffer.from(r.bytes());
       case 'bool': return r.varint() !== 0;
-      case 'double': return r.fixed64().readDoubleLE(0);
-      case 'float': return wire === 5 ? new DataView(Uint32Array.of(r.fixed32()).buffer).getFloat32(0, true) : r.fixed64().readDoubleLE(0);
+      case 'double': return r.buf.readDoubleLE(r.fixed64());
+      case 'float': return wire === 5 ? new DataView(Uint32Array.of(r.fixed32()).buffer).getFloat32(0, true) : r.buf.readDoubleLE(r.fixed64());
       case 'fixed32': return r.fixed32();
       case 'sfixed32': return r.fixed32() | 0;
-      case 'fixed64': return Number(r.fixed64().readBigUInt64LE(0));
-      case 'sfixed64': return Number(r.fixed64().readBigInt64LE(0));
+      case 'fixed64': return Number(r.buf.readBigUInt64LE(r.fixed64()));
+      case 'sfixed64': return Number(r.buf.readBigInt64LE(r.fixed64()));
       case 'int32': return r.signedVarint() | 0;
       case 'int64': return r.signedVarint();
       case 'sint32':
@@ -272,9 +404,25 @@ export function decodeBinary(
 ): Result<Canonical> {
   const sink = new IssueSink();
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = new BinaryDecoder(schema, sink, opts).message(typeName, buf, basePath);
-  if (!opts.skipRules && value !== undefined && sink.errors.length === 0) {
-    for (const i of checkRules(schema, typeName, value, basePath)) sink.error(i.path, i.message);
-  }
-  return sink.result(deepFreeze((value ?? {}) as Canonical));
+  const value = new BinaryDecoder(schema, sink, opts, basePath).message(typeName, buf, 0, buf.length);
+  return sink.result(deepFreeze((value ?? {}) as Canonical)); // frozen already but for a top-level scalar form
+}
+
+/**
+ * decodeBinary for one big resource, in slices: the top-level message's fields are decoded one at a
+ * time and `pause()` is awaited after each (it returns undefined while the slice lasts). A plain
+ * message type only: well-known types and Any at the top level are decoded in one piece.
+ */
+export async function decodeBinarySliced(
+  schema: Schema,
+  typeName: string,
+  bytes: Uint8Array,
+  pause: () => Promise<void> | undefined,
+  opts: BinaryDecodeOptions = {},
+): Promise<Result<Canonical>> {
+  if (typeName.startsWith('google.protobuf.')) return decodeBinary(schema, typeName, bytes, opts);
+  const sink = new IssueSink();
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const value = await new BinaryDecoder(schema, sink, opts, '').fieldsSliced(typeName, buf, pause);
+  return sink.result((value ?? {}) as Canonical);
 }

@@ -85,8 +85,8 @@ export const EMPTY_MUTATIONS: HeaderMutations = new CompiledHeaderMutations([], 
  * 'response'); errors are recorded at `path`. Returns EMPTY_MUTATIONS when the level has none.
  */
 export function compileHeaderMutations(obj: Canonical, prefix: 'request' | 'response', path: string, formatters: HeaderFormatterFactory, sink: IssueSink): HeaderMutations {
-  const addList = (obj[`${prefix}_headers_to_add`] as Canonical[] | undefined) ?? [];
-  const rmList = (obj[`${prefix}_headers_to_remove`] as string[] | undefined) ?? [];
+  const addList = (obj[prefix === 'request' ? 'request_headers_to_add' : 'response_headers_to_add'] as Canonical[] | undefined) ?? [];
+  const rmList = (obj[prefix === 'request' ? 'request_headers_to_remove' : 'response_headers_to_remove'] as string[] | undefined) ?? [];
   if (addList.length === 0 && rmList.length === 0) return EMPTY_MUTATIONS;
   const base = path === '' ? '' : `${path}.`;
   const remove: string[] = [];

@@ -4,6 +4,7 @@
 // its routes in order (first match wins), and returns a pre-built RouteEntry. It also serves the
 // connection manager as its RouteSource (http/route-view.ts).
 import type { Canonical } from '../config/canonical';
+import type { SliceClock } from '../common/slice-clock';
 import { IssueSink, Result } from '../config/result';
 import type { RequestHead } from '../http/filter-types';
 import type { RouteSource } from '../http/route-view';
@@ -70,18 +71,29 @@ export class RouteTableImpl implements RouteTable, RouteSource {
   }
 }
 
-/** Compiles a decoded envoy.config.route.v3.RouteConfiguration. */
-export function buildRouteTable(config: Canonical, options: RouteTableOptions = {}): Result<RouteTableImpl> {
-  const sink = new IssueSink();
-  const name = typeof config.name === 'string' ? config.name : '';
-  const cfg = new ConfigLevel(config, options.formatterFactory ?? defaultHeaderFormatterFactory, sink);
-  const hosts = new VirtualHostMap<CompiledVirtualHost>(name, config.ignore_port_in_host_matching === true || options.stripAnyHostPort === true);
-  if (config.vhds !== undefined) sink.error('vhds', 'VHDS is not supported');
-  if (((config.cluster_specifier_plugins as unknown[] | undefined) ?? []).length > 0) sink.error('cluster_specifier_plugins', 'cluster specifier plugins are not supported');
-  const vhosts = (config.virtual_hosts as Canonical[] | undefined) ?? [];
-  vhosts.forEach((v, vi) => {
+/** Compiles a RouteConfiguration one virtual host at a time, so a big one can be built in slices. */
+class RouteTableBuilder {
+  private readonly sink = new IssueSink();
+  private readonly name: string;
+  private readonly cfg: ConfigLevel;
+  private readonly hosts: VirtualHostMap<CompiledVirtualHost>;
+  readonly vhosts: readonly Canonical[];
+
+  constructor(private readonly config: Canonical, options: RouteTableOptions) {
+    const sink = this.sink;
+    this.name = typeof config.name === 'string' ? config.name : '';
+    this.cfg = new ConfigLevel(config, options.formatterFactory ?? defaultHeaderFormatterFactory, sink);
+    this.hosts = new VirtualHostMap<CompiledVirtualHost>(this.name, config.ignore_port_in_host_matching === true || options.stripAnyHostPort === true);
+    if (config.vhds !== undefined) sink.error('vhds', 'VHDS is not supported');
+    if (((config.cluster_specifier_plugins as unknown[] | undefined) ?? []).length > 0) sink.error('cluster_specifier_plugins', 'cluster specifier plugins are not supported');
+    this.vhosts = (config.virtual_hosts as Canonical[] | undefined) ?? [];
+  }
+
+  addVirtualHost(vi: number): void {
+    const sink = this.sink;
+    const v = this.vhosts[vi];
     const vp = `virtual_hosts[${vi}]`;
-    const info = new VirtualHostLevel(v, cfg, vp, sink);
+    const info = new VirtualHostLevel(v, this.cfg, vp, sink);
     if (v.matcher !== undefined) sink.error(`${vp}.matcher`, 'the virtual host matcher tree is not supported; use routes');
     if (v.require_tls !== undefined && v.require_tls !== 'NONE') sink.error(`${vp}.require_tls`, 'require_tls is not supported');
     const routes: CompiledRoute[] = [];
@@ -95,10 +107,35 @@ export function buildRouteTable(config: Canonical, options: RouteTableOptions = 
     const compiled = new CompiledVirtualHost(info, Object.freeze(routes));
     const domains = (v.domains as string[] | undefined) ?? [];
     if (domains.length === 0) sink.error(`${vp}.domains`, 'at least one domain is required');
-    domains.forEach((d, di) => hosts.add(String(d), compiled, `${vp}.domains[${di}]`, sink));
-  });
-  const internal = ((config.internal_only_headers as string[] | undefined) ?? []).map((h) => h.toLowerCase());
-  return sink.result(new RouteTableImpl(name, hosts, Object.freeze(internal), config.ignore_path_parameters_in_path_matching === true));
+    domains.forEach((d, di) => this.hosts.add(String(d), compiled, `${vp}.domains[${di}]`, sink));
+  }
+
+  finish(): Result<RouteTableImpl> {
+    const config = this.config;
+    const internal = ((config.internal_only_headers as string[] | undefined) ?? []).map((h) => h.toLowerCase());
+    return this.sink.result(new RouteTableImpl(this.name, this.hosts, Object.freeze(internal), config.ignore_path_parameters_in_path_matching === true));
+  }
+}
+
+/** Compiles a decoded envoy.config.route.v3.RouteConfiguration. */
+export function buildRouteTable(config: Canonical, options: RouteTableOptions = {}): Result<RouteTableImpl> {
+  const b = new RouteTableBuilder(config, options);
+  for (let i = 0; i < b.vhosts.length; i++) b.addVirtualHost(i);
+  return b.finish();
+}
+
+/**
+ * buildRouteTable in slices (an RDS update with thousands of virtual hosts): yields to the event
+ * loop between virtual hosts when the clock's slice is used up. Nothing serves the table until
+ * it is whole.
+ */
+export async function buildRouteTableSliced(config: Canonical, clock: SliceClock, options: RouteTableOptions = {}): Promise<Result<RouteTableImpl>> {
+  const b = new RouteTableBuilder(config, options);
+  for (let i = 0; i < b.vhosts.length; i++) {
+    b.addVirtualHost(i);
+    if (clock.due()) await clock.yield();
+  }
+  return b.finish();
 }
 
 /**

@@ -5,16 +5,16 @@
 // the removals of the same response still apply, as in Envoy. A CDS cluster named like a
 // bootstrap cluster is skipped without a NACK (Envoy's "add/update cluster skipped").
 //
-// A push of thousands of clusters is applied in slices of about SLICE_MS, yielding to the event
-// loop in between (setImmediate), so requests in flight are not held up for the whole push. The
+// A push of thousands of clusters is applied in slices (common/slice-clock.ts), yielding to the
+// event loop in between, so requests in flight are not held up for the whole push. The
 // xDS client handles one response at a time and ACKs only when the watcher's promise settles.
-import { performance } from 'node:perf_hooks';
 import type { Canonical } from '../config/canonical';
 import type { ClusterManagerImpl } from '../upstream/cluster-manager';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
 import { getLogger } from '../common/logger';
+import { SliceClock } from '../common/slice-clock';
 
 const log = getLogger('upstream');
 
@@ -29,24 +29,6 @@ function edsSubOf(c: Canonical): EdsSub | undefined {
   const eds = c.eds_cluster_config as Canonical | undefined;
   const sn = typeof eds?.service_name === 'string' && eds.service_name !== '' ? eds.service_name : String(c.name);
   return { serviceName: sn, configSource: eds?.eds_config as Canonical | undefined };
-}
-
-/** Longest stretch of cluster or endpoint updates between two yields to the event loop. */
-const SLICE_MS = 2;
-
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Call `due()` after each unit of work: true when the slice is used up (then await yieldToLoop). */
-function sliceClock(): { due(): boolean } {
-  let start = performance.now();
-  return {
-    due(): boolean {
-      const now = performance.now();
-      if (now - start < SLICE_MS) return false;
-      start = now;
-      return true;
-    },
-  };
 }
 
 /** Same EDS subscription: the same service name through the same config source. */
@@ -117,10 +99,10 @@ export class ClusterWatchers {
 
   private async onCds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
-    const clock = sliceClock();
+    const clock = new SliceClock();
     try {
       for (const r of u.updated) {
-        if (clock.due()) await yieldToLoop();
+        if (clock.due()) await clock.yield();
         try {
           this.applyCluster(r.name, r.value, u.versionInfo, rejected);
         } catch (e) {
@@ -130,7 +112,7 @@ export class ClusterWatchers {
         }
       }
       for (const name of u.removed) {
-        if (clock.due()) await yieldToLoop();
+        if (clock.due()) await clock.yield();
         const c = this.cm.find(name);
         if (c && !c.addedViaApi) continue;
         this.cm.removeCluster(name);
@@ -211,9 +193,9 @@ export class ClusterWatchers {
 
   private async onEds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
-    const clock = sliceClock();
+    const clock = new SliceClock();
     for (const r of u.updated) {
-      if (clock.due()) await yieldToLoop();
+      if (clock.due()) await clock.yield();
       const res = this.cm.updateEndpoints(r.value);
       if (!res.ok) {
         const issues = res.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
@@ -223,7 +205,7 @@ export class ClusterWatchers {
     }
     // A withdrawn assignment empties the clusters that use it.
     for (const name of u.removed) {
-      if (clock.due()) await yieldToLoop();
+      if (clock.due()) await clock.yield();
       this.cm.updateEndpoints({ cluster_name: name, endpoints: [] });
       this.endpointRecords.forget(name);
     }

@@ -10,7 +10,8 @@ import type { Canonical } from '../config/canonical';
 import { isAny } from '../config/canonical';
 import { getLogger } from '../common/logger';
 import { ListenerManager } from '../listener/listener-manager';
-import { buildRouteTable } from '../router/route-table';
+import { buildRouteTableSliced } from '../router/route-table';
+import { SliceClock } from '../common/slice-clock';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { LISTENER, ROUTE } from '../../xds-client/type-urls';
 import type { RdsRouteSources } from './rds-route-sources';
@@ -296,12 +297,15 @@ export class ListenerWatchers {
     this.listenerRecords.reject(name, issueText(mine), versionInfo, raw);
   }
 
-  private onRds(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
+  private async onRds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
     const rejected: ResourceIssue[] = [];
+    const clock = new SliceClock();
     for (const r of u.updated) {
       // A response racing an unsubscription: no listener names it any more.
       if (!this.routeRefs.has(r.name)) continue;
-      const t = buildRouteTable(r.value);
+      // Thousands of virtual hosts are compiled in slices; requests keep matching the old table.
+      const t = await buildRouteTableSliced(r.value, clock);
+      if (!this.routeRefs.has(r.name)) continue; // its last listener went while it was built
       if (!t.ok) {
         const issues = t.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
         rejected.push(...issues);

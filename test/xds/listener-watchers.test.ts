@@ -46,7 +46,7 @@ interface Env {
   w: ListenerWatchers;
   client: FakeClient;
   lds(version: string, updated: Canonical[], removed?: string[]): Promise<unknown>;
-  rds(version: string, updated: Canonical[]): unknown;
+  rds(version: string, updated: Canonical[]): Promise<unknown>;
 }
 
 function newEnv(): Env {
@@ -95,7 +95,7 @@ function newEnv(): Env {
     w,
     client,
     lds: async (v, u, r) => client.watchers.get(LISTENER)!.onUpdate(upd(LISTENER, v, u, r)),
-    rds: (v, u) => client.watchers.get(ROUTE)!.onUpdate(upd(ROUTE, v, u)),
+    rds: async (v, u) => client.watchers.get(ROUTE)!.onUpdate(upd(ROUTE, v, u)),
   };
 }
 
@@ -139,7 +139,7 @@ test('a listener removed by LDS while its warmed build binds is not built afterw
   try {
     await e.lds('1', [rdsListener('L', 'R')]);
     assert.deepEqual(e.w.pendingNames(), ['L'], 'warming on R');
-    e.rds('1', [routeConfig('R', 'r1')]);
+    await e.rds('1', [routeConfig('R', 'r1')]);
     await e.lds('2', [], ['L']);
     await e.w.settled();
     assert.equal(e.lm.get('L'), undefined, 'the listener manager does not hold L');
@@ -158,7 +158,7 @@ test('an LDS update during a warmed build is applied after it: the newer version
     // build of L's version 1 must not follow it over version 2.
     await e.lds('1', [rdsListener('A', 'R'), rdsListener('L', 'R', 0, { per_connection_buffer_limit_bytes: 1111 })]);
     assert.deepEqual(e.w.pendingNames(), ['A', 'L']);
-    e.rds('1', [routeConfig('R', 'r1')]);
+    await e.rds('1', [routeConfig('R', 'r1')]);
     await e.lds('2', [rdsListener('L', 'R', 0, { per_connection_buffer_limit_bytes: 2222 })]);
     await e.w.settled();
     const dump = JSON.stringify(e.lm.configDump());
@@ -175,7 +175,7 @@ test('a listener update keeps the serving version on its route until the new one
   const e = newEnv();
   try {
     await e.lds('1', [rdsListener('L', 'R1')]);
-    e.rds('1', [routeConfig('R1', 'one')]);
+    await e.rds('1', [routeConfig('R1', 'one')]);
     await e.w.settled();
     const port = e.lm.boundAddress('L')!.port;
     assert.deepEqual(await get(port), [200, 'one']);
@@ -183,11 +183,11 @@ test('a listener update keeps the serving version on its route until the new one
     await e.lds('2', [rdsListener('L', 'R2')]);
     assert.deepEqual(e.w.pendingNames(), ['L'], 'the new version warms on R2');
     assert.deepEqual(e.client.routes(), ['R1', 'R2'], 'R1 stays subscribed while the old version serves');
-    e.rds('2', [routeConfig('R1', 'one, updated')]);
+    await e.rds('2', [routeConfig('R1', 'one, updated')]);
     await e.w.settled();
     assert.deepEqual(await get(port), [200, 'one, updated'], 'the serving version still follows R1');
 
-    e.rds('3', [routeConfig('R2', 'two')]);
+    await e.rds('3', [routeConfig('R2', 'two')]);
     await e.w.settled();
     assert.deepEqual(e.client.routes(), ['R2'], 'R1 let go once the new version is active');
     assert.deepEqual(await get(port), [200, 'two']);
@@ -200,7 +200,7 @@ test('a new version that fails to build lets go of its routes; the serving one k
   const e = newEnv();
   try {
     await e.lds('1', [rdsListener('L', 'R1')]);
-    e.rds('1', [routeConfig('R1', 'one')]);
+    await e.rds('1', [routeConfig('R1', 'one')]);
     await e.w.settled();
     const port = e.lm.boundAddress('L')!.port;
     // Another listener holding the address L2 will move to: L's new version cannot bind it.
@@ -208,12 +208,12 @@ test('a new version that fails to build lets go of its routes; the serving one k
     await e.w.settled();
     const busy = e.lm.boundAddress('B')!.port;
     await e.lds('3', [rdsListener('L', 'R2', busy)]);
-    e.rds('2', [routeConfig('R2', 'two')]);
+    await e.rds('2', [routeConfig('R2', 'two')]);
     await e.w.settled();
     assert.deepEqual(e.w.pendingNames(), []);
     assert.deepEqual(e.client.routes(), ['R1'], 'R2 unsubscribed after its only listener version failed');
     assert.deepEqual(await get(port), [200, 'one'], 'the old version still serves');
-    e.rds('3', [routeConfig('R1', 'one, updated')]);
+    await e.rds('3', [routeConfig('R1', 'one, updated')]);
     assert.deepEqual(await get(port), [200, 'one, updated'], 'and still follows R1');
   } finally {
     await e.lm.stop();
@@ -224,7 +224,7 @@ test('the last listener on a route going drops its table: a later listener namin
   const e = newEnv();
   try {
     await e.lds('1', [rdsListener('L', 'R')]);
-    e.rds('1', [routeConfig('R', 'old')]);
+    await e.rds('1', [routeConfig('R', 'old')]);
     await e.w.settled();
     await e.lds('2', [], ['L']);
     assert.deepEqual(e.client.routes(), []);
@@ -233,7 +233,7 @@ test('the last listener on a route going drops its table: a later listener namin
     assert.deepEqual(e.w.pendingNames(), ['M'], 'M warms instead of starting on the stale table');
     assert.equal(e.lm.get('M'), undefined);
     assert.deepEqual(e.client.routes(), ['R']);
-    e.rds('2', [routeConfig('R', 'new')]);
+    await e.rds('2', [routeConfig('R', 'new')]);
     await e.w.settled();
     assert.deepEqual(await get(e.lm.boundAddress('M')!.port), [200, 'new']);
   } finally {
@@ -245,14 +245,14 @@ test('a route a static listener uses stays subscribed when the dynamic listeners
   const e = newEnv();
   try {
     await e.lds('1', [rdsListener('L', 'R')]);
-    e.rds('1', [routeConfig('R', 'r')]);
+    await e.rds('1', [routeConfig('R', 'r')]);
     await e.w.settled();
     // A static listener built outside LDS names the same route: it pins R.
     const s = await e.lm.addOrUpdateListener(rdsListener('S', 'R'), { addedViaApi: false });
     assert.ok(s.ok);
     await e.lds('2', [], ['L']);
     assert.deepEqual(e.client.routes(), ['R']);
-    e.rds('2', [routeConfig('R', 'r2')]);
+    await e.rds('2', [routeConfig('R', 'r2')]);
     assert.deepEqual(await get(e.lm.boundAddress('S')!.port), [200, 'r2']);
   } finally {
     await e.lm.stop();

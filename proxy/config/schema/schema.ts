@@ -32,6 +32,8 @@ export interface FieldInfo {
   readonly sensitive: boolean;
   /** For enum fields: the name of value 0, which proto3 JSON printers omit. */
   readonly enumDefault?: string;
+  /** For oneof members: the names of the oneof's other members. */
+  readonly oneofSiblings?: readonly string[];
 }
 
 export interface MessageInfo {
@@ -40,6 +42,8 @@ export interface MessageInfo {
   /** By proto name and by lowerCamelCase JSON name. */
   readonly byName: ReadonlyMap<string, FieldInfo>;
   readonly byNumber: ReadonlyMap<number, FieldInfo>;
+  /** The fields with a required or non-empty rule (proto-rules.ts), in number order. */
+  readonly ruleFields: readonly FieldInfo[];
 }
 
 export interface EnumInfo {
@@ -160,6 +164,8 @@ export class Schema {
     const fields: FieldInfo[] = [];
     const byName = new Map<string, FieldInfo>();
     const byNumber = new Map<number, FieldInfo>();
+    const oneofs = new Map<string, string[]>();
+    for (const [fname, , , , oneof] of tuples) if (oneof) oneofs.set(oneof, [...(oneofs.get(oneof) ?? []), fname]);
     for (const [fname, num, type, kindStr, oneof, flags] of tuples) {
       const isMap = kindStr.startsWith('map:');
       const kind = SCALARS.has(type) ? 'scalar' : type in this.enumValues ? 'enum' : 'message';
@@ -176,6 +182,7 @@ export class Schema {
         nonEmpty: (flags & FieldFlag.NonEmpty) !== 0,
         sensitive: (flags & FieldFlag.Sensitive) !== 0,
         enumDefault: kind === 'enum' ? Object.entries(this.enumValues[type]).find(([, n]) => n === 0)?.[0] : undefined,
+        oneofSiblings: oneof ? oneofs.get(oneof)!.filter((n) => n !== fname) : undefined,
       };
       fields.push(f);
       byName.set(fname, f);
@@ -184,7 +191,7 @@ export class Schema {
     }
     // Envoy's JSON printer walks fields in number order; so does /config_dump here.
     fields.sort((a, b) => a.number - b.number);
-    m = { name, fields, byName, byNumber };
+    m = { name, fields, byName, byNumber, ruleFields: fields.filter((f) => f.required || f.nonEmpty) };
     this.messages.set(name, m);
     return m;
   }
