@@ -74,12 +74,24 @@ export function renderPrometheus(store: StatsStore, params: StatsParams): string
   return out.join('');
 }
 
+/** `le` values by bucket-bounds array: histograms share a few such arrays, so each is printed once. */
+const leValues = new WeakMap<readonly number[], readonly string[]>();
+
+function leOf(bounds: readonly number[]): readonly string[] {
+  let le = leValues.get(bounds);
+  if (le === undefined) {
+    le = bounds.map((b) => formatG(b, 32));
+    leValues.set(bounds, le);
+  }
+  return le;
+}
+
 function histogramSamples(out: string[], name: string, h: HistogramImpl): void {
   const labels = formatLabels(h.tags);
   const lead = labels === '' ? '' : `${labels},`;
   const s = h.cumulativeStatistics();
-  const bounds = h.supportedBuckets;
-  for (let i = 0; i < bounds.length; i++) out.push(`${name}_bucket{${lead}le="${formatG(bounds[i], 32)}"} ${s.buckets[i]}\n`);
+  const le = leOf(h.supportedBuckets);
+  for (let i = 0; i < le.length; i++) out.push(`${name}_bucket{${lead}le="${le[i]}"} ${s.buckets[i]}\n`);
   out.push(`${name}_bucket{${lead}le="+Inf"} ${s.sampleCount}\n`);
   out.push(`${name}_sum{${labels}} ${formatG(s.sampleSum, 32)}\n`);
   out.push(`${name}_count{${labels}} ${s.sampleCount}\n`);
