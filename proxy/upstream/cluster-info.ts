@@ -1,6 +1,6 @@
 // The part of a cluster that connection pools and the router hold on to (Envoy's ClusterInfo):
 // timeouts, limits, protocol options, circuit breakers and the stats scope. It is rebuilt only
-// when one of those settings changes (ClusterConfig.infoKey), so an update that only moves
+// when one of those settings changes (clusterInfoKey in cluster-config.ts), so an update that only moves
 // endpoints or changes balancing keeps every pool and stat object.
 import type { Canonical } from '../config/canonical';
 import { deferStats } from '../stats/stats-store';
@@ -30,7 +30,8 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly transportSocket: Canonical | undefined;
   readonly transportSocketMatches: readonly Canonical[];
   readonly metadata: Canonical | undefined;
-  readonly infoKey: string;
+  /** The config this info was built from (clusterInfoKey tells whether an update can keep it). */
+  readonly config: ClusterConfig;
 
   /**
    * `statsRoot` is the store (or a scope); the cluster's scope is `cluster.<observability name>.`.
@@ -54,7 +55,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     this.transportSocket = cfg.transportSocket;
     this.transportSocketMatches = cfg.transportSocketMatches;
     this.metadata = cfg.metadata;
-    this.infoKey = cfg.infoKey;
+    this.config = cfg;
     this.stats = statsRoot?.scope(`cluster.${cfg.observabilityName}.`);
     this.resources = buildResources(cfg.circuitBreakers, this.stats);
     this.clusterStats = new ClusterStats(this.stats);

@@ -10,7 +10,7 @@ import type { Counter, Gauge, StatsScope } from '../stats/types';
 import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
 import type { AdminClusterView } from '../../admin/admin-target';
 import { clusterAdminView } from './cluster-admin-view';
-import { ClusterConfig, parseCluster } from './cluster-config';
+import { ClusterConfig, clusterInfoKey, clusterKey, parseCluster } from './cluster-config';
 import { startDiscovery } from './cluster-discovery';
 import { ClusterImpl, PoolFactories } from './cluster-impl';
 import { ClusterInfoImpl } from './cluster-info';
@@ -138,8 +138,8 @@ export class ClusterManagerImpl implements ClusterManager {
     if (this.closed) throw new Error('cluster manager is shut down');
     const viaApi = opts.addedViaApi === true;
     const current = this.warming.get(cfg.name) ?? this.active.get(cfg.name);
-    if (current !== undefined && current.config.key === cfg.key) return 'unchanged';
-    const shared = current !== undefined && current.info.infoKey === cfg.infoKey;
+    if (current !== undefined && clusterKey(current.config) === clusterKey(cfg)) return 'unchanged';
+    const shared = current !== undefined && clusterInfoKey(current.info.config) === clusterInfoKey(cfg);
     const info = shared ? current.info : new ClusterInfoImpl(cfg, this.options.stats, this.options.deferredStats === true);
     // Hosts (and their pools) move to the new version only when the ClusterInfo is shared.
     if (shared) current.handOver();

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExtensionRegistry } from '../../../proxy/registry/registry';
 import { registerRecognised } from '../../../proxy/registry/recognised';
-import { parseCluster } from '../../../proxy/upstream/cluster-config';
+import { clusterInfoKey, clusterKey, parseCluster } from '../../../proxy/upstream/cluster-config';
 import { config, configErrors, decodeCluster, endpoint, staticCluster } from './helpers';
 
 test('defaults follow Envoy', () => {
@@ -212,8 +212,8 @@ test('unchanged configs share a key; endpoint-only changes share the info key', 
   const b = config(staticCluster('k', [endpoint('127.0.0.1', 1)]));
   const c = config(staticCluster('k', [endpoint('127.0.0.1', 2)]));
   const d = config(staticCluster('k', [endpoint('127.0.0.1', 2)], { connect_timeout: '2s' }));
-  assert.equal(a.key, b.key);
-  assert.notEqual(a.key, c.key);
-  assert.equal(a.infoKey, c.infoKey);
-  assert.notEqual(c.infoKey, d.infoKey);
+  assert.equal(clusterKey(a), clusterKey(b));
+  assert.notEqual(clusterKey(a), clusterKey(c));
+  assert.equal(clusterInfoKey(a), clusterInfoKey(c));
+  assert.notEqual(clusterInfoKey(c), clusterInfoKey(d));
 });
