@@ -51,6 +51,9 @@ export function createStatsStore(config?: StatsConfigInput | CompiledStatsConfig
 
 const PINNED = -1;
 
+/** The accept mask of a deferred name list the stats matcher rejects whole (shared). */
+const NONE_ACCEPTED = new Uint8Array(0);
+
 /** Envoy's sanitizeStatsName for scope prefixes: trim one '.' at each end, ':' and NUL become '_'. */
 export function sanitizeStatsName(name: string): string {
   let s = name;
@@ -88,6 +91,12 @@ class ScopeImpl implements StatsScope {
   readonly children: ScopeImpl[] = [];
   /** Deferred groups not created yet: one (the common case, no array) or several. */
   deferred: DeferredStatNames | DeferredStatNames[] | undefined = undefined;
+  /**
+   * The stats matcher's verdicts on this scope's deferred names, by name list (1 = accepted),
+   * taken on the first render: the matcher and the prefix never change, and Istio's inclusion
+   * list (with a regex) rejects nearly all of a cluster's ~100 names on every scrape otherwise.
+   */
+  acceptMasks: (readonly string[] | Uint8Array)[] | undefined = undefined; // name list, mask, ...
   constructor(
     private readonly store: StatsStore,
     readonly prefix: string,
@@ -306,13 +315,36 @@ export class StatsStore implements StatsScope, TagResolver {
         for (const s of e) for (const g of Array.isArray(s.deferred) ? s.deferred : [s.deferred!]) if (!all.includes(g)) all.push(g);
         groups = all;
       }
+      const holder = Array.isArray(e) ? e[0] : e;
       for (const group of groups) {
-        for (const n of pick(group)) {
-          const full = `${prefix}.${n}`;
-          if (!map.has(full) && !this.rejects(full)) yield make(full);
+        const names = pick(group);
+        if (names.length === 0) continue;
+        const mask = this.acceptMask(holder, names);
+        if (mask === NONE_ACCEPTED) continue;
+        for (let i = 0; i < names.length; i++) {
+          if (mask !== undefined && mask[i] === 0) continue;
+          const full = `${prefix}.${names[i]}`;
+          if (!map.has(full)) yield make(full);
         }
       }
     }
+  }
+
+  /** Which of `names` under `scope` the matcher accepts; undefined when it accepts everything. */
+  private acceptMask(scope: ScopeImpl, names: readonly string[]): Uint8Array | undefined {
+    if (this.config.matcher.acceptsAll) return undefined;
+    const masks = (scope.acceptMasks ??= []);
+    for (let i = 0; i < masks.length; i += 2) if (masks[i] === names) return masks[i + 1] as Uint8Array;
+    let mask = new Uint8Array(names.length);
+    let any = false;
+    for (let i = 0; i < names.length; i++) {
+      if (this.rejects(`${scope.prefix}.${names[i]}`)) continue;
+      mask[i] = 1;
+      any = true;
+    }
+    if (!any) mask = NONE_ACCEPTED;
+    masks.push(names, mask);
+    return mask;
   }
 
   private rejects(name: string): boolean {

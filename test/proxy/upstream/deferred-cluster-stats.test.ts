@@ -184,4 +184,24 @@ describe('deferred cluster stats', () => {
     assert.equal(counter(a, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_total'), undefined);
     assert.equal(counter(a, 'cluster.outbound|80||svc.ns.svc.cluster.local.upstream_rq_completed'), 0);
   });
+
+  test("with an inclusion list (Istio's, regex and all) stand-ins read as eager stats, render after render", () => {
+    const matcher = { stats_matcher: { inclusion_list: { patterns: [{ prefix: 'cluster_manager' }, { suffix: 'rq_pending_open' }, { safe_regex: { regex: '.*\\|\\|b\\..*upstream_rq_(total|timeout)' } }] } } };
+    const a = createStatsStore(matcher);
+    const b = createStatsStore(matcher);
+    const lazy = new ClusterManagerImpl({ stats: a, pools: { http1: recordingPools } });
+    const eager = new ClusterManagerImpl({ stats: opaque(b), pools: { http1: recordingPools } });
+    const named = (n: string): object => staticCluster(`outbound|80||${n}.ns`, [endpoint('127.0.0.1', 8080)]);
+    for (const cm of [lazy, eager]) cm.addOrUpdateCluster(config(named('a')));
+    assertSameOutput(a, b, 'first render');
+    for (const cm of [lazy, eager]) cm.addOrUpdateCluster(config(named('b')));
+    assertSameOutput(a, b, 'a cluster added after the first render');
+    const text = renderStatsText(a, DEFAULT_STATS_PARAMS);
+    assert.match(text, /^cluster\.outbound\|80\|\|b\.ns\.upstream_rq_timeout: 0$/m);
+    assert.match(text, /^cluster\.outbound\|80\|\|a\.ns\.circuit_breakers\.default\.rq_pending_open: 0$/m);
+    assert.doesNotMatch(text, /a\.ns\.upstream_rq_total/);
+    for (const cm of [lazy, eager]) cm.get('outbound|80||b.ns')!.info.trafficStats.upstream_rq_total.inc();
+    assertSameOutput(a, b, 'after first use');
+    assert.match(renderStatsText(a, DEFAULT_STATS_PARAMS), /^cluster\.outbound\|80\|\|b\.ns\.upstream_rq_total: 1$/m);
+  });
 });
