@@ -83,6 +83,7 @@ export class ConfigDumpBuilder {
         ? { static_secrets: staticSecrets.map((s) => ({ name: s.name, last_updated: t, secret: this.any('envoy.extensions.transport_sockets.tls.v3.Secret', s) })) }
         : {}),
       ...(dyn.secrets?.dynamic_active_secrets?.length ? { dynamic_active_secrets: dyn.secrets.dynamic_active_secrets } : {}),
+      ...(dyn.secrets?.dynamic_warming_secrets?.length ? { dynamic_warming_secrets: dyn.secrets.dynamic_warming_secrets } : {}),
     });
     return out;
   }

@@ -7,6 +7,7 @@ import type { DynamicDumps } from './config-dump';
 import type { DataPlane } from './data-plane';
 import type { RejectedRecord, XdsRecords } from './xds-records';
 import type { XdsWiring } from './xds-wiring';
+import type { SecretWatchers } from './xds-secret-watchers';
 
 /** Canonical value -> proto3 JSON Any of `type` (the config dump builder's encoder). */
 export type AnyEncoder = (type: string, value: unknown) => object;
@@ -15,6 +16,7 @@ const CLUSTER_T = 'envoy.config.cluster.v3.Cluster';
 const LISTENER_T = 'envoy.config.listener.v3.Listener';
 const ROUTE_T = 'envoy.config.route.v3.RouteConfiguration';
 const CLA_T = 'envoy.config.endpoint.v3.ClusterLoadAssignment';
+const SECRET_T = 'envoy.extensions.transport_sockets.tls.v3.Secret';
 
 function errorState(e: RejectedRecord | undefined, type: string, any: AnyEncoder): object {
   if (!e) return {};
@@ -87,5 +89,17 @@ export function xdsDumps(w: XdsWiring, dp: DataPlane, any: AnyEncoder): DynamicD
     listeners: { version_info: w.versionOf(LISTENER), dynamic_listeners: listeners },
     routes: { dynamic_route_configs: plainRecords(w.listeners.routeRecords, ROUTE_T, 'route_config', any) },
     endpoints: { dynamic_endpoint_configs: plainRecords(w.clusters.endpointRecords, CLA_T, 'endpoint_config', any) },
+    secrets: secretDumps(w.listeners.secrets, any),
   };
+}
+
+/** SDS secrets: accepted ones (keys redacted by the encoder) and those subscribed but not here yet. */
+function secretDumps(sw: SecretWatchers, any: AnyEncoder): { dynamic_active_secrets: object[]; dynamic_warming_secrets: object[] } {
+  const rec = sw.records;
+  const active: object[] = [];
+  for (const [name, r] of rec.entries()) {
+    active.push({ name, version_info: r.versionInfo, last_updated: r.lastUpdated.toISOString(), secret: any(SECRET_T, r.value), ...errorState(rec.errorOf(name), SECRET_T, any) });
+  }
+  const warming = sw.warmingNames().map((name) => ({ name, ...errorState(rec.errorOf(name), SECRET_T, any) }));
+  return { dynamic_active_secrets: active, dynamic_warming_secrets: warming };
 }

@@ -6,6 +6,8 @@
 // can never be overtaken by an older build. RDS names are counted per listener version: the
 // serving version keeps its names until the version replacing it is active (or the listener is
 // removed), and the last reference going unsubscribes the name and drops its route table.
+// The SDS secrets a listener's TLS contexts name are held the same way (xds-secret-watchers.ts):
+// a listener warms until its routes and its secrets are all here.
 import type { Canonical } from '../config/canonical';
 import { isAny } from '../config/canonical';
 import { getLogger } from '../common/logger';
@@ -16,6 +18,7 @@ import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClie
 import { LISTENER, ROUTE } from '../../xds-client/type-urls';
 import type { RdsRouteSources } from './rds-route-sources';
 import { XdsRecords } from './xds-records';
+import { SecretWatchers, sdsRefsOfListener } from './xds-secret-watchers';
 
 const log = getLogger('config');
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -30,6 +33,8 @@ interface PendingListener {
   readonly versionInfo: string;
   /** The route names this version holds a reference on (released when it is replaced or fails). */
   readonly routes: readonly string[];
+  /** Likewise, the SDS secret names. */
+  readonly secrets: readonly string[];
   readonly lastUpdated: Date;
 }
 
@@ -50,35 +55,6 @@ export function rdsRefsOf(listener: Canonical): RdsRef[] {
   return out;
 }
 
-/**
- * The SDS secrets a listener's transport sockets name, by chain path: `filter_chains[3]` ->
- * ['default via sds-grpc', 'ROOTCA via sds-grpc'].
- */
-export function sdsSecretsOf(listener: Canonical): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const chains: [string, Canonical][] = ((listener.filter_chains as Canonical[] | undefined) ?? []).map((c, i) => [`filter_chains[${i}]`, c]);
-  if (listener.default_filter_chain) chains.push(['default_filter_chain', listener.default_filter_chain as Canonical]);
-  for (const [at, ch] of chains) {
-    const tc = (ch.transport_socket as Canonical | undefined)?.typed_config as Canonical | undefined;
-    const common = tc?.common_tls_context as Canonical | undefined;
-    if (!common) continue;
-    const combined = common.combined_validation_context as Canonical | undefined;
-    const configs = [
-      ...((common.tls_certificate_sds_secret_configs as Canonical[] | undefined) ?? []),
-      ...(common.validation_context_sds_secret_config ? [common.validation_context_sds_secret_config as Canonical] : []),
-      ...(combined?.validation_context_sds_secret_config ? [combined.validation_context_sds_secret_config as Canonical] : []),
-    ];
-    const names = configs.map((c) => {
-      const api = (c.sds_config as Canonical | undefined)?.api_config_source as Canonical | undefined;
-      const svc = ((api?.grpc_services as Canonical[] | undefined) ?? [])[0];
-      const cluster = (svc?.envoy_grpc as Canonical | undefined)?.cluster_name;
-      return typeof cluster === 'string' ? `${String(c.name)} via ${cluster}` : String(c.name);
-    });
-    if (names.length) out.set(at, names);
-  }
-  return out;
-}
-
 function issueText(issues: readonly ResourceIssue[]): string {
   return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
@@ -88,6 +64,8 @@ export class ListenerWatchers {
   readonly routeRecords = new XdsRecords();
   /** Route names the serving version of each dynamic listener holds a reference on. */
   private readonly routesByListener = new Map<string, string[]>();
+  /** Likewise, SDS secret names. */
+  private readonly secretsByListener = new Map<string, string[]>();
   /** Route names static listeners use: subscribed for good. */
   private readonly pinned = new Set<string>();
   /** True while a dynamic listener is being built (its HCMs' route lookups are not static pins). */
@@ -101,16 +79,16 @@ export class ListenerWatchers {
   private firstResponse: (() => void) | undefined;
   private readonly firstLds: Promise<void>;
   private idleWaiters: (() => void)[] = [];
-  /** The SDS secrets each listener was last warned about (warned again only when they change). */
-  private readonly sdsWarned = new Map<string, string>();
 
   constructor(
     private readonly lm: ListenerManager,
     private readonly routes: RdsRouteSources,
     private readonly client: XdsClient,
+    readonly secrets: SecretWatchers = new SecretWatchers(client),
   ) {
     this.firstLds = new Promise((r) => (this.firstResponse = r));
     client.setWatcher(ROUTE, this.rds as TypeWatcher);
+    secrets.onChange = () => void this.serial(() => this.buildReady());
   }
 
   readonly lds: TypeWatcher<Canonical> = {
@@ -177,20 +155,28 @@ export class ListenerWatchers {
     if (this.pending.delete(name)) this.lm.setWarmingElsewhere(this.pending.size);
   }
 
-  /** A warming version is superseded or withdrawn: it stops warming and lets go of its routes. */
+  /** A warming version is superseded or withdrawn: it stops warming and lets go of its routes and secrets. */
   private dropPending(name: string): void {
     const p = this.pending.get(name);
     if (!p) return;
     this.endWarming(name);
-    for (const n of p.routes) this.unref(n);
+    this.release(p.routes, p.secrets);
   }
 
-  /** A version went active: its route references replace those of the version it replaced. */
-  private activated(name: string, routes: readonly string[]): void {
+  private release(routes: readonly string[], secrets: readonly string[]): void {
+    for (const n of routes) this.unref(n);
+    for (const n of secrets) this.secrets.unref(n);
+  }
+
+  /** A version went active: its route and secret references replace those of the version it replaced. */
+  private activated(name: string, routes: readonly string[], secrets: readonly string[]): void {
     const old = this.routesByListener.get(name) ?? [];
+    const oldSecrets = this.secretsByListener.get(name) ?? [];
     if (routes.length) this.routesByListener.set(name, [...routes]);
     else this.routesByListener.delete(name);
-    for (const n of old) this.unref(n);
+    if (secrets.length) this.secretsByListener.set(name, [...secrets]);
+    else this.secretsByListener.delete(name);
+    this.release(old, oldSecrets);
   }
 
   private addListener(raw: Canonical, versionInfo: string): ReturnType<ListenerManager['addOrUpdateListener']> {
@@ -242,53 +228,38 @@ export class ListenerWatchers {
         this.reject(rejected, r.name, issues, u.versionInfo, r.value);
         continue;
       }
-      this.warnSds(r.name, r.value);
       const refs = rdsRefsOf(r.value);
+      const sds = sdsRefsOfListener(r.value);
       // Subscribe first, so a name shared with the serving or superseded version stays.
       for (const x of refs) this.ref(x);
+      for (const x of sds) this.secrets.ref(x);
       this.dropPending(r.name);
       const names = refs.map((x) => x.name);
-      if (!this.routesReady(names)) {
-        // Warming: built when its routes arrive; the version serving now keeps serving, on its routes.
-        this.startWarming(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names, lastUpdated: new Date() });
+      const secrets = sds.map((x) => x.name);
+      if (!this.routesReady(names) || !this.secrets.ready(secrets)) {
+        // Warming: built when its routes and secrets arrive; the version serving now keeps serving.
+        this.startWarming(r.name, { raw: r.value, versionInfo: u.versionInfo, routes: names, secrets, lastUpdated: new Date() });
         this.listenerRecords.accept(r.name, r.value, u.versionInfo);
         continue;
       }
       const res = await this.addListener(r.value, u.versionInfo);
       if (!res.ok) {
-        for (const n of names) this.unref(n);
+        this.release(names, secrets);
         this.reject(rejected, r.name, res.errors, u.versionInfo, r.value);
       } else {
-        this.activated(r.name, names);
+        this.activated(r.name, names, secrets);
         this.listenerRecords.accept(r.name, r.value, u.versionInfo);
       }
     }
     for (const name of u.removed) {
       this.dropPending(name);
-      this.sdsWarned.delete(name);
       this.lm.removeListener(name);
-      this.activated(name, []);
+      this.activated(name, [], []);
       this.listenerRecords.forget(name);
     }
     this.settleFirst();
     this.wakeIfIdle();
     return rejected.length ? { rejected } : undefined;
-  }
-
-  /**
-   * SDS is not implemented: where Envoy would subscribe to the secrets and keep the listener
-   * warming until they arrive, tsenvoy neither requests them nor waits; the listener goes active
-   * and the TLS chains close their connections (no TLS transport socket yet). Said once per
-   * listener and set of secrets, so that an operator reading the log knows why.
-   */
-  private warnSds(name: string, raw: Canonical): void {
-    const refs = sdsSecretsOf(raw);
-    const text = [...refs].map(([at, names]) => `${at}: ${names.join(', ')}`).join('; ');
-    if (text === (this.sdsWarned.get(name) ?? '')) return;
-    if (text) {
-      this.sdsWarned.set(name, text);
-      log.warn('lds: listener %s names SDS secrets (%s); SDS is not supported yet: they are not requested, the listener is not warmed on them and connections on those filter chains are closed', name, text);
-    } else this.sdsWarned.delete(name);
   }
 
   private reject(out: ResourceIssue[], name: string, issues: readonly { path: string; message: string }[], versionInfo: string, raw: Canonical): void {
@@ -326,12 +297,12 @@ export class ListenerWatchers {
   private async buildReady(): Promise<void> {
     for (const [name, p] of [...this.pending]) {
       // Superseded or removed since the snapshot: that version is not built.
-      if (this.pending.get(name) !== p || !this.routesReady(p.routes)) continue;
+      if (this.pending.get(name) !== p || !this.routesReady(p.routes) || !this.secrets.ready(p.secrets)) continue;
       this.endWarming(name);
       const res = await this.addListener(p.raw, p.versionInfo);
-      if (res.ok) this.activated(name, p.routes);
+      if (res.ok) this.activated(name, p.routes, p.secrets);
       else {
-        for (const n of p.routes) this.unref(n);
+        this.release(p.routes, p.secrets);
         const issues = res.errors.map((e) => ({ name, path: e.path, message: e.message }));
         log.warn('lds: listener %s failed after warming: %s', name, issueText(issues));
         this.listenerRecords.reject(name, issueText(issues), p.versionInfo, p.raw);

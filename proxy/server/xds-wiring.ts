@@ -8,7 +8,7 @@ import { getLogger } from '../common/logger';
 import type { Counter, Gauge, Histogram, StatsScope, TextReadout } from '../stats/types';
 import { xxHash64 } from '../router/xxhash64';
 import { XdsClient, XdsCodec } from '../../xds-client';
-import { CLUSTER, LISTENER, SECRET } from '../../xds-client/type-urls';
+import { CLUSTER, LISTENER } from '../../xds-client/type-urls';
 import type { DataPlane } from './data-plane';
 import type { Server } from './server';
 import { ClusterWatchers } from './xds-cluster-watchers';
@@ -81,11 +81,6 @@ export class XdsWiring {
     });
     this.clusters = new ClusterWatchers(dataPlane.clusterManager, this.client);
     this.listeners = new ListenerWatchers(dataPlane.listenerManager, dataPlane.routes, this.client);
-    // SDS is not implemented yet: say so in the NACK rather than pretend to serve secrets.
-    this.client.setWatcher(SECRET, {
-      onUpdate: (u) => ({ rejected: u.updated.map((r) => ({ name: r.name, path: '', message: 'SDS is not supported by tsenvoy yet' })) }),
-      onResourceDoesNotExist: () => undefined,
-    });
     this.wireStats();
   }
 

@@ -10,15 +10,7 @@ import * as path from 'node:path';
 import { ControlPlane } from './control-plane';
 import { adsConfig, codec, edsCluster, RecordingWatcher, T, TestLogger } from './harness';
 import { XdsClient } from '../../xds-client/xds-client';
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { hasOpenssl } from '../support/test-certs';
 
 /** A CA and a server certificate for istiod.istio-system.svc, made with the openssl CLI. */
 function makeCerts(dir: string): { ca: string; key: string; cert: string } {

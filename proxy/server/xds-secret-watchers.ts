@@ -1,0 +1,123 @@
+// SDS as the listeners see it: the secrets their TLS transport sockets name through an
+// sds_config are subscribed (over ADS or the config source's own stream, as Istio's sds-grpc
+// cluster), counted per user and unsubscribed with the last one. A secret is validated before it
+// is accepted (secret-validate.ts) and NACKed with its field path otherwise; the last good one
+// stays. Listeners warm until their secrets are here or declared missing, as Envoy's do.
+//
+// tsenvoy has no TLS transport socket yet: accepted secrets are kept and shown in /config_dump,
+// and the chains that use them still close their connections.
+import type { Canonical } from '../config/canonical';
+import { getLogger } from '../common/logger';
+import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
+import { SECRET } from '../../xds-client/type-urls';
+import { validateSecret } from './secret-validate';
+import { XdsRecords } from './xds-records';
+
+const log = getLogger('config');
+
+export interface SdsRef {
+  readonly name: string;
+  readonly configSource: Canonical | undefined;
+}
+
+const TLS_CONTEXT = /\.transport_sockets\.tls\.v3\.(Downstream|Upstream)TlsContext$/;
+
+/** The SDS secrets a transport socket (canonical) names: certificates and validation contexts. */
+export function sdsRefsOfTransportSocket(ts: Canonical | undefined, out: SdsRef[] = []): SdsRef[] {
+  const tc = ts?.typed_config as Canonical | undefined;
+  if (!tc || typeof tc['@type'] !== 'string' || !TLS_CONTEXT.test(tc['@type'])) return out;
+  const common = tc.common_tls_context as Canonical | undefined;
+  if (!common) return out;
+  const combined = common.combined_validation_context as Canonical | undefined;
+  const configs = [
+    ...((common.tls_certificate_sds_secret_configs as Canonical[] | undefined) ?? []),
+    ...(common.validation_context_sds_secret_config ? [common.validation_context_sds_secret_config as Canonical] : []),
+    ...(combined?.validation_context_sds_secret_config ? [combined.validation_context_sds_secret_config as Canonical] : []),
+  ];
+  for (const c of configs) {
+    // A config without sds_config names a static secret of the bootstrap: nothing to subscribe.
+    if (typeof c.name !== 'string' || c.name === '' || c.sds_config === undefined) continue;
+    if (!out.some((r) => r.name === c.name)) out.push({ name: c.name, configSource: c.sds_config as Canonical });
+  }
+  return out;
+}
+
+/** The SDS secrets a listener's filter chains name. */
+export function sdsRefsOfListener(listener: Canonical): SdsRef[] {
+  const out: SdsRef[] = [];
+  const chains = [...((listener.filter_chains as Canonical[] | undefined) ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain as Canonical] : [])];
+  for (const ch of chains) sdsRefsOfTransportSocket(ch.transport_socket as Canonical | undefined, out);
+  return out;
+}
+
+export class SecretWatchers {
+  readonly records = new XdsRecords();
+  private readonly refs = new Map<string, { count: number; configSource: Canonical | undefined }>();
+  /** Secrets that will not come (initial_fetch_timeout): listeners stop waiting for them. */
+  private readonly givenUp = new Set<string>();
+  /** Told when a secret arrives or is given up (warming listeners may be ready now). */
+  onChange: () => void = () => undefined;
+
+  constructor(private readonly client: XdsClient) {
+    client.setWatcher(SECRET, this.watcher as TypeWatcher);
+  }
+
+  readonly watcher: TypeWatcher<Canonical> = {
+    onUpdate: (u) => this.onUpdate(u),
+    onResourceDoesNotExist: (name) => {
+      if (!this.refs.has(name)) return;
+      log.warn('sds: secret %s did not arrive within its initial_fetch_timeout; listeners naming it stop waiting for it', name);
+      this.givenUp.add(name);
+      this.onChange();
+    },
+  };
+
+  ref(r: SdsRef): void {
+    const e = this.refs.get(r.name);
+    if (e) e.count++;
+    else {
+      this.refs.set(r.name, { count: 1, configSource: r.configSource });
+      this.client.watch(SECRET, r.name, r.configSource, `sds[${r.name}].sds_config`);
+    }
+  }
+
+  unref(name: string): void {
+    const e = this.refs.get(name);
+    if (!e || --e.count > 0) return;
+    this.refs.delete(name);
+    this.givenUp.delete(name);
+    this.client.unwatch(SECRET, name, e.configSource);
+    this.records.forget(name);
+  }
+
+  /** Every one of `names` has arrived (or will not). */
+  ready(names: readonly string[]): boolean {
+    return names.every((n) => this.records.has(n) || this.givenUp.has(n));
+  }
+
+  /** Names subscribed and not here yet (config_dump's dynamic_warming_secrets). */
+  warmingNames(): string[] {
+    return [...this.refs.keys()].filter((n) => !this.records.has(n));
+  }
+
+  private onUpdate(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
+    const rejected: ResourceIssue[] = [];
+    let changed = false;
+    for (const r of u.updated) {
+      if (!this.refs.has(r.name)) continue; // a response racing an unsubscription
+      const issues = validateSecret(r.value);
+      if (issues.length) {
+        const mine = issues.map((i) => ({ name: r.name, path: i.path, message: i.message }));
+        rejected.push(...mine);
+        this.records.reject(r.name, mine.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), u.versionInfo, undefined);
+        continue;
+      }
+      this.records.accept(r.name, r.value, u.versionInfo);
+      this.givenUp.delete(r.name);
+      changed = true;
+    }
+    // Envoy keeps using the last secret of a withdrawn name while a listener holds it.
+    if (changed) this.onChange();
+    return rejected.length ? { rejected } : undefined;
+  }
+}

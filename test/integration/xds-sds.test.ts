@@ -1,0 +1,143 @@
+// SDS against a real tsenvoy process: a listener whose TLS context names secrets through an
+// sds_config subscribes to them and warms (start-up waits) until they arrive; a secret whose key
+// does not match its certificate is NACKed with its field path and the listener keeps warming; a
+// good one is ACKed, the listener goes active and /config_dump shows the secret with its key
+// redacted; removing the listener unsubscribes. Istio's shape (sds_config through the sds-grpc
+// cluster, SecretDiscoveryService on a unix socket) is exercised too. Certificates come from the
+// openssl CLI (the test skips, saying so, when it is missing).
+import { after, afterEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { ControlPlane } from '../xds/control-plane';
+import { T } from '../xds/harness';
+import { httpRequest, ProxyProcess, startProxy, tempDir } from '../support/proxy-process';
+import { caSecret, certSecret, hasOpenssl, makeTestPems, TestPems } from '../support/test-certs';
+import { configDump, freePort, hcmListener, ready, routeTo, sleep, startUpstream, stat, staticCluster, Upstream, waitFor, xdsBootstrap } from './xds-support';
+
+type Obj = Record<string, unknown>;
+const SECRET = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
+
+/** An HCM listener whose only chain is TLS, with its certificate and CA from SDS through `sds`. */
+function tlsListener(name: string, port: number, sds: Obj): Obj {
+  const l = hcmListener(name, port, { rds: 'r1' }) as { filter_chains: Obj[] };
+  l.filter_chains[0].transport_socket = {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      common_tls_context: {
+        tls_certificate_sds_secret_configs: [{ name: 'server-cert', sds_config: sds }],
+        combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: sds } },
+      },
+    },
+  };
+  return l;
+}
+
+const ADS = { ads: {}, resource_api_version: 'V3' };
+
+function secretsDump(dump: { configs: Obj[] }): Obj {
+  return dump.configs.find((c) => String(c['@type']).endsWith('SecretsConfigDump')) ?? {};
+}
+
+describe('SDS, real tsenvoy', { skip: !hasOpenssl() && 'openssl is not installed (apt-get install -y openssl)' }, () => {
+  let cp: ControlPlane | undefined;
+  let sds: ControlPlane | undefined;
+  let proxy: ProxyProcess | undefined;
+  let up: Upstream | undefined;
+  let pems: TestPems | undefined;
+  const certs = (): TestPems => (pems ??= makeTestPems(tempDir('tsenvoy-sds-')));
+
+  afterEach(async () => {
+    await proxy?.stop();
+    cp?.stop();
+    sds?.stop();
+    proxy = cp = sds = undefined;
+  });
+
+  after(async () => {
+    await up?.close();
+  });
+
+  test('a listener warms on its secrets; a mismatched key is NACKed by field path; the good secret makes it active; removal unsubscribes', async () => {
+    const p = certs();
+    up ??= await startUpstream('a');
+    cp = await ControlPlane.start();
+    const c = cp;
+    const [plainPort, tlsPort] = [await freePort(), await freePort()];
+    c.setResources(T.CLUSTER, { a: staticCluster('a', [up.port]) }, false);
+    c.setResources(T.ROUTE, { r1: routeTo('r1', 'a') }, false);
+    c.setResources(T.LISTENER, { plain: hcmListener('plain', plainPort, { rds: 'r1' }), tls: tlsListener('tls', tlsPort, ADS) }, false);
+    proxy = await startProxy(xdsBootstrap(c));
+    const px = proxy;
+
+    // Both secrets are asked for; nothing is served yet, so start-up waits (Envoy's listener warming).
+    await c.waitForRequest((r) => r.type_url === SECRET && ['ROOTCA', 'server-cert'].every((n) => (r.resource_names ?? []).includes(n)), 8000);
+    await sleep(300);
+    assert.notEqual(await ready(px), 'LIVE');
+    assert.equal(await stat(px, 'listener_manager.total_listeners_warming'), 1);
+    let dump = secretsDump(await configDump(px));
+    assert.deepEqual(((dump.dynamic_warming_secrets as Obj[]) ?? []).map((s) => s.name).sort(), ['ROOTCA', 'server-cert']);
+
+    // A key that is not the certificate's: NACKed by resource and field; still warming.
+    const from = c.requests.length;
+    const bad = c.setResources(SECRET, { 'server-cert': certSecret('server-cert', p.cert, p.otherKey), ROOTCA: caSecret('ROOTCA', p.ca) });
+    const nack = await c.waitForRequest((r) => r.type_url === SECRET && !!r.error_detail, 8000, from);
+    assert.match(nack.error_detail?.message ?? '', /server-cert: tls_certificate\.private_key: the private key does not match the first certificate of certificate_chain/);
+    assert.notEqual(nack.version_info, bad);
+    assert.doesNotMatch(nack.error_detail?.message ?? '', /BEGIN|PRIVATE KEY/, 'no key material in the NACK');
+    assert.notEqual(await ready(px), 'LIVE');
+
+    // The right key: ACKed, the listener goes active, start-up completes.
+    const good = c.setResources(SECRET, { 'server-cert': certSecret('server-cert', p.cert, p.key), ROOTCA: caSecret('ROOTCA', p.ca) });
+    const ack = await c.waitForRequest((r) => r.type_url === SECRET && r.version_info === good, 8000, from);
+    assert.equal(ack.error_detail, undefined);
+    await waitFor('LIVE', async () => (await ready(px)) === 'LIVE');
+    assert.match((await httpRequest(px.admin, 'GET', '/listeners')).body, /^tls::127\.0\.0\.1:\d+$/m);
+    dump = secretsDump(await configDump(px));
+    const active = (dump.dynamic_active_secrets as Obj[]) ?? [];
+    assert.deepEqual(active.map((s) => s.name).sort(), ['ROOTCA', 'server-cert']);
+    const sc = active.find((s) => s.name === 'server-cert')!;
+    assert.equal(sc.version_info, good);
+    const tlsCert = (sc.secret as Obj).tls_certificate as Obj;
+    assert.match(JSON.stringify(tlsCert.certificate_chain), /BEGIN CERTIFICATE/);
+    assert.deepEqual(tlsCert.private_key, { inline_string: '[redacted]' });
+    assert.equal(dump.dynamic_warming_secrets, undefined);
+    // Plain traffic flows on the other listener all along.
+    assert.equal((await httpRequest(`127.0.0.1:${plainPort}`, 'GET', '/')).status, 200);
+
+    // The listener goes: its secrets are unsubscribed and leave the dump.
+    const from2 = c.requests.length;
+    c.setResources(T.LISTENER, { plain: hcmListener('plain', plainPort, { rds: 'r1' }) });
+    await c.waitForRequest((r) => r.type_url === SECRET && (r.resource_names ?? []).length === 0, 8000, from2);
+    await waitFor('secrets gone from the dump', async () => ((secretsDump(await configDump(px)).dynamic_active_secrets as Obj[] | undefined) ?? []).length === 0);
+  });
+
+  test("Istio's shape: sds_config through the sds-grpc cluster to SecretDiscoveryService on a unix socket", async () => {
+    const p = certs();
+    up ??= await startUpstream('a');
+    const dir = tempDir('tsenvoy-sds-uds-');
+    sds = await ControlPlane.start({ sds: true, socketPath: path.join(dir, 'socket') });
+    sds.setResources(SECRET, { 'server-cert': certSecret('server-cert', p.cert, p.key), ROOTCA: caSecret('ROOTCA', p.ca) }, false);
+    cp = await ControlPlane.start();
+    const c = cp;
+    const tlsPort = await freePort();
+    const viaAgent = {
+      api_config_source: { api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'sds-grpc' } }], set_node_on_first_message_only: true },
+      initial_fetch_timeout: 0,
+      resource_api_version: 'V3',
+    };
+    c.setResources(T.CLUSTER, { a: staticCluster('a', [up.port]) }, false);
+    c.setResources(T.ROUTE, { r1: routeTo('r1', 'a') }, false);
+    c.setResources(T.LISTENER, { tls: tlsListener('tls', tlsPort, viaAgent) }, false);
+    const boot = xdsBootstrap(c) as { static_resources: { clusters: Obj[] } };
+    boot.static_resources.clusters.push(sds.cluster('sds-grpc'));
+    proxy = await startProxy(boot);
+    const px = proxy;
+    await waitFor('LIVE', async () => (await ready(px)) === 'LIVE', 10000);
+    const req = sds.requests.find((r) => r.type_url === SECRET);
+    assert.ok(req, 'the secrets were asked for on the SDS server, not on ADS');
+    assert.equal(c.requests.some((r) => r.type_url === SECRET), false);
+    const active = (secretsDump(await configDump(px)).dynamic_active_secrets as Obj[]) ?? [];
+    assert.deepEqual(active.map((s) => s.name).sort(), ['ROOTCA', 'server-cert']);
+  });
+});
