@@ -15,6 +15,7 @@ import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
 import { getLogger } from '../common/logger';
 import { SliceClock } from '../common/slice-clock';
+import { SecretWatchers, sdsRefsOfTransportSocket, SdsRef } from './xds-secret-watchers';
 
 const log = getLogger('upstream');
 
@@ -29,6 +30,13 @@ function edsSubOf(c: Canonical): EdsSub | undefined {
   const eds = c.eds_cluster_config as Canonical | undefined;
   const sn = typeof eds?.service_name === 'string' && eds.service_name !== '' ? eds.service_name : String(c.name);
   return { serviceName: sn, configSource: eds?.eds_config as Canonical | undefined };
+}
+
+/** The SDS secrets a cluster's transport socket and transport_socket_matches name. */
+function sdsRefsOfCluster(c: Canonical): SdsRef[] {
+  const out = sdsRefsOfTransportSocket(c.transport_socket as Canonical | undefined);
+  for (const m of (c.transport_socket_matches as Canonical[] | undefined) ?? []) sdsRefsOfTransportSocket(m.transport_socket as Canonical | undefined, out);
+  return out;
 }
 
 /** Same EDS subscription: the same service name through the same config source. */
@@ -61,7 +69,14 @@ export class ClusterWatchers {
   /** Resolves on the first CDS response (or when it is declared missing). */
   readonly firstCds: Promise<void>;
 
-  constructor(private readonly cm: ClusterManagerImpl, private readonly client: XdsClient) {
+  /** SDS secret names each dynamic cluster's transport sockets hold (its newest version). */
+  private readonly secretsByCluster = new Map<string, string[]>();
+
+  constructor(
+    private readonly cm: ClusterManagerImpl,
+    private readonly client: XdsClient,
+    private readonly secrets: SecretWatchers = new SecretWatchers(client),
+  ) {
     this.firstCds = new Promise((r) => (this.firstResponse = r));
     client.setWatcher(CLUSTER, this.cds as TypeWatcher);
     client.setWatcher(ENDPOINT, this.eds as TypeWatcher);
@@ -118,6 +133,7 @@ export class ClusterWatchers {
         this.cm.removeCluster(name);
         this.clusterRecords.forget(name);
         this.releaseEds(name);
+        this.holdSecrets(name, []);
       }
     } finally {
       this.settleFirst();
@@ -145,13 +161,20 @@ export class ClusterWatchers {
     const prev = this.edsByCluster.get(name);
     const same = sameSub(prev, next);
     if (next && !same) this.client.watch(ENDPOINT, next.serviceName, next.configSource, 'eds_cluster_config.eds_config');
+    // The secrets its TLS contexts name: subscribed before the old version lets go, waited for while warming.
+    const sds = sdsRefsOfCluster(value);
+    for (const x of sds) this.secrets.ref(x);
+    const secretNames = sds.map((x) => x.name);
     let outcome: ReturnType<ClusterManagerImpl['addOrUpdateCluster']>;
     try {
-      outcome = this.cm.addOrUpdateCluster(parsed.value, { addedViaApi: true, versionInfo });
+      const initTarget = this.secrets.ready(secretNames) ? undefined : this.secrets.whenReady(secretNames);
+      outcome = this.cm.addOrUpdateCluster(parsed.value, { addedViaApi: true, versionInfo, initTarget });
     } catch (e) {
       if (next && !same) this.client.unwatch(ENDPOINT, next.serviceName, next.configSource);
+      for (const n of secretNames) this.secrets.unref(n);
       throw e;
     }
+    this.holdSecrets(name, secretNames);
     this.clusterRecords.accept(name, value, versionInfo);
     if (!same) {
       if (prev) this.byEdsName.get(prev.serviceName)?.delete(name);
@@ -166,6 +189,14 @@ export class ClusterWatchers {
       const known = this.client.resource(ENDPOINT, next.serviceName, next.configSource) as Canonical | undefined;
       if (known) this.cm.updateEndpoints(known);
     }
+  }
+
+  /** `names` replace the secret references `cluster` held (the new ones were taken already). */
+  private holdSecrets(cluster: string, names: readonly string[]): void {
+    const old = this.secretsByCluster.get(cluster) ?? [];
+    if (names.length) this.secretsByCluster.set(cluster, [...names]);
+    else this.secretsByCluster.delete(cluster);
+    for (const n of old) this.secrets.unref(n);
   }
 
   /** A removed cluster drops its EDS subscription. */

@@ -88,7 +88,7 @@ export class ListenerWatchers {
   ) {
     this.firstLds = new Promise((r) => (this.firstResponse = r));
     client.setWatcher(ROUTE, this.rds as TypeWatcher);
-    secrets.onChange = () => void this.serial(() => this.buildReady());
+    secrets.onChange(() => void this.serial(() => this.buildReady()));
   }
 
   readonly lds: TypeWatcher<Canonical> = {

@@ -1,8 +1,8 @@
-// SDS as the listeners see it: the secrets their TLS transport sockets name through an
+// SDS as listeners and clusters see it: the secrets their TLS transport sockets name through an
 // sds_config are subscribed (over ADS or the config source's own stream, as Istio's sds-grpc
 // cluster), counted per user and unsubscribed with the last one. A secret is validated before it
 // is accepted (secret-validate.ts) and NACKed with its field path otherwise; the last good one
-// stays. Listeners warm until their secrets are here or declared missing, as Envoy's do.
+// stays. Listeners and clusters warm until their secrets are here or declared missing, as Envoy's do.
 //
 // tsenvoy has no TLS transport socket yet: accepted secrets are kept and shown in /config_dump,
 // and the chains that use them still close their connections.
@@ -55,8 +55,8 @@ export class SecretWatchers {
   private readonly refs = new Map<string, { count: number; configSource: Canonical | undefined }>();
   /** Secrets that will not come (initial_fetch_timeout): listeners stop waiting for them. */
   private readonly givenUp = new Set<string>();
-  /** Told when a secret arrives or is given up (warming listeners may be ready now). */
-  onChange: () => void = () => undefined;
+  /** Told when a secret arrives or is given up (warming listeners and clusters may be ready now). */
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(private readonly client: XdsClient) {
     client.setWatcher(SECRET, this.watcher as TypeWatcher);
@@ -68,9 +68,31 @@ export class SecretWatchers {
       if (!this.refs.has(name)) return;
       log.warn('sds: secret %s did not arrive within its initial_fetch_timeout; listeners naming it stop waiting for it', name);
       this.givenUp.add(name);
-      this.onChange();
+      this.changed();
     },
   };
+
+  onChange(f: () => void): void {
+    this.changeListeners.push(f);
+  }
+
+  private changed(): void {
+    for (const f of [...this.changeListeners]) f();
+  }
+
+  /** Resolves once every one of `names` has arrived (or will not). */
+  whenReady(names: readonly string[]): Promise<void> {
+    if (this.ready(names)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!this.ready(names)) return;
+        const i = this.changeListeners.indexOf(check);
+        if (i >= 0) this.changeListeners.splice(i, 1);
+        resolve();
+      };
+      this.changeListeners.push(check);
+    });
+  }
 
   ref(r: SdsRef): void {
     const e = this.refs.get(r.name);
@@ -117,7 +139,7 @@ export class SecretWatchers {
       changed = true;
     }
     // Envoy keeps using the last secret of a withdrawn name while a listener holds it.
-    if (changed) this.onChange();
+    if (changed) this.changed();
     return rejected.length ? { rejected } : undefined;
   }
 }

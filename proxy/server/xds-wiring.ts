@@ -13,6 +13,7 @@ import type { DataPlane } from './data-plane';
 import type { Server } from './server';
 import { ClusterWatchers } from './xds-cluster-watchers';
 import { ListenerWatchers } from './xds-listener-watchers';
+import { SecretWatchers } from './xds-secret-watchers';
 import { xdsDumps, AnyEncoder } from './xds-config-dump';
 import type { DynamicDumps } from './config-dump';
 
@@ -79,8 +80,9 @@ export class XdsWiring {
       codec: xdsCodec(server.schema, { rejectUnknownFields: server.options.rejectUnknownDynamicFields }) as XdsCodec,
       logger: log,
     });
-    this.clusters = new ClusterWatchers(dataPlane.clusterManager, this.client);
-    this.listeners = new ListenerWatchers(dataPlane.listenerManager, dataPlane.routes, this.client);
+    const secrets = new SecretWatchers(this.client);
+    this.clusters = new ClusterWatchers(dataPlane.clusterManager, this.client, secrets);
+    this.listeners = new ListenerWatchers(dataPlane.listenerManager, dataPlane.routes, this.client, secrets);
     this.wireStats();
   }
 

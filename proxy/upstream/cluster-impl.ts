@@ -58,6 +58,8 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   private hostsKnown = false;
   private sawTraffic = false;
   private initWaiters: (() => void)[] = [];
+  /** What else initialization waits for (SDS secrets of its transport sockets), set before start(). */
+  private initTarget: Promise<void> | undefined;
   private stopped = false;
   /** Hosts taken over from the cluster this one replaces (their pools stay). */
   private carried: Map<string, HostImpl> | undefined;
@@ -315,11 +317,18 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   private maybeInitialized(): void {
     if (this.initDone || !this.hostsKnown) return;
     this.initDone = true;
-    if (this.checkers.length === 0) {
+    const waits: Promise<unknown>[] = this.checkers.map((c) => c.firstRound());
+    if (this.initTarget) waits.push(this.initTarget);
+    if (waits.length === 0) {
       this.releaseInit();
       return;
     }
-    void Promise.all(this.checkers.map((c) => c.firstRound())).then(() => this.releaseInit());
+    void Promise.all(waits).then(() => this.releaseInit());
+  }
+
+  /** Initialization (and so warming) also waits for `p`; called before start(). */
+  holdInitFor(p: Promise<void>): void {
+    this.initTarget = p;
   }
 
   private releaseInit(): void {

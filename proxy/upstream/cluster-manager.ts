@@ -30,6 +30,8 @@ export interface AddClusterOptions {
   /** CDS clusters: true (they warm before serving). Bootstrap clusters: false. */
   readonly addedViaApi?: boolean;
   readonly versionInfo?: string;
+  /** Warming also waits for this (the SDS secrets its transport sockets name). */
+  readonly initTarget?: Promise<void>;
 }
 
 export type AddClusterResult = 'added' | 'updated' | 'unchanged';
@@ -152,6 +154,7 @@ export class ClusterManagerImpl implements ClusterManager {
       if (names === undefined) this.byEdsName.set(eds, (names = new Set()));
       names.add(cfg.name);
     }
+    if (opts.initTarget) cluster.holdInitFor(opts.initTarget);
     cluster.start();
     cluster.discovery = startDiscovery(cluster);
     if (current === undefined) this.stats.cluster_added.inc();

@@ -2,7 +2,8 @@
 // sds_config subscribes to them and warms (start-up waits) until they arrive; a secret whose key
 // does not match its certificate is NACKed with its field path and the listener keeps warming; a
 // good one is ACKed, the listener goes active and /config_dump shows the secret with its key
-// redacted; removing the listener unsubscribes. Istio's shape (sds_config through the sds-grpc
+// redacted; removing the listener unsubscribes. A cluster naming secrets in its
+// transport_socket_matches warms on them the same way. Istio's shape (sds_config through the sds-grpc
 // cluster, SecretDiscoveryService on a unix socket) is exercised too. Certificates come from the
 // openssl CLI (the test skips, saying so, when it is missing).
 import { after, afterEach, describe, test } from 'node:test';
@@ -110,6 +111,43 @@ describe('SDS, real tsenvoy', { skip: !hasOpenssl() && 'openssl is not installed
     c.setResources(T.LISTENER, { plain: hcmListener('plain', plainPort, { rds: 'r1' }) });
     await c.waitForRequest((r) => r.type_url === SECRET && (r.resource_names ?? []).length === 0, 8000, from2);
     await waitFor('secrets gone from the dump', async () => ((secretsDump(await configDump(px)).dynamic_active_secrets as Obj[] | undefined) ?? []).length === 0);
+  });
+
+  test("a cluster whose transport_socket_matches name SDS secrets warms until they come, then serves", async () => {
+    const p = certs();
+    up ??= await startUpstream('a');
+    cp = await ControlPlane.start();
+    const c = cp;
+    const port = await freePort();
+    const mtls = {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+        common_tls_context: {
+          tls_certificate_sds_secret_configs: [{ name: 'client-cert', sds_config: ADS }],
+          combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: ADS } },
+        },
+      },
+    };
+    // Istio's outbound shape: TLS only for endpoints labelled tlsMode=istio; this one is plain.
+    const cluster = { ...staticCluster('a', [up.port]), transport_socket_matches: [{ name: 'tlsMode-istio', match: { tlsMode: 'istio' }, transport_socket: mtls }, { name: 'tlsMode-disabled', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } } }] };
+    c.setResources(T.CLUSTER, { a: cluster }, false);
+    c.setResources(T.ROUTE, { r1: routeTo('r1', 'a') }, false);
+    c.setResources(T.LISTENER, { plain: hcmListener('plain', port, { rds: 'r1' }) }, false);
+    proxy = await startProxy(xdsBootstrap(c));
+    const px = proxy;
+    await c.waitForRequest((r) => r.type_url === SECRET && ['ROOTCA', 'client-cert'].every((n) => (r.resource_names ?? []).includes(n)), 8000);
+    await sleep(300);
+    assert.equal(await stat(px, 'cluster_manager.warming_clusters'), 1, 'the cluster warms on its secrets');
+    assert.notEqual(await ready(px), 'LIVE');
+    c.setResources(SECRET, { 'client-cert': certSecret('client-cert', p.cert, p.key), ROOTCA: caSecret('ROOTCA', p.ca) });
+    await waitFor('LIVE', async () => (await ready(px)) === 'LIVE');
+    assert.equal(await stat(px, 'cluster_manager.warming_clusters'), 0);
+    assert.equal((await httpRequest(`127.0.0.1:${port}`, 'GET', '/')).status, 200, 'the plain endpoint is served');
+    // The cluster goes: so do its secrets.
+    const from = c.requests.length;
+    c.setResources(T.CLUSTER, {});
+    await c.waitForRequest((r) => r.type_url === SECRET && (r.resource_names ?? []).length === 0, 8000, from);
   });
 
   test("Istio's shape: sds_config through the sds-grpc cluster to SecretDiscoveryService on a unix socket", async () => {
