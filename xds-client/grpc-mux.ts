@@ -330,16 +330,18 @@ export class GrpcMux {
     const rejected = outcome && 'rejected' in outcome && outcome.rejected.length > 0 ? outcome.rejected : undefined;
     const bad = new Set(rejected?.map((r) => r.name));
     // Removals and the resources the watcher took are applied even when others are rejected.
+    // A name unwatched while the watcher ran (its last user went) stays out of the cache: watched
+    // again later, it must be fetched and handed over again, not taken as already known.
     if (!threw) {
       for (const n of removed) st.accepted.delete(n);
-      for (const i of updated) if (!bad.has(i.name)) st.accepted.set(i.name, i);
+      for (const i of updated) if (!bad.has(i.name) && st.wants(i.name)) st.accepted.set(i.name, i);
     }
     if (rejected) {
       this.reject(st, p, nackMessage(p.typeUrl, rejected), live(), t0);
       return;
     }
     // Resources that carry their own version (delta) keep it even when their bytes did not change.
-    for (const i of batch.items) if (!i.changed && i.version !== st.accepted.get(i.name)?.version) st.accepted.set(i.name, i);
+    for (const i of batch.items) if (!i.changed && i.version !== st.accepted.get(i.name)?.version && st.wants(i.name)) st.accepted.set(i.name, i);
     st.versionInfo = p.versionInfo;
     st.lastUpdated = new Date();
     st.errorState = undefined;

@@ -6,6 +6,7 @@
 import { Canonical, RAW_ANY, WRAPPER_TYPES, deepFreeze } from './canonical';
 import { durationMs } from './duration';
 import { IssueSink, Result, joinPath } from './result';
+import { checkRules } from './proto-rules';
 import { FieldInfo, MessageInfo, Schema, typeNameOfUrl } from './schema/schema';
 
 export interface BinaryDecodeOptions {
@@ -108,6 +109,9 @@ const PACKABLE_WIRE: Record<string, number> = {
 
 const EMPTY = Buffer.alloc(0);
 
+/** protobuf's default recursion limit: deeper input is malformed, not a stack overflow. */
+const MAX_DEPTH = 100;
+
 /** Freezes the arrays and map objects a message's fields collected, then the message. */
 function freezeMessage(out: Record<string, unknown>, hasContainers: boolean): Record<string, unknown> {
   if (hasContainers) {
@@ -125,7 +129,16 @@ class BinaryDecoder {
    * element of a repeated field, its index: a path string is built only for an issue.
    */
   private readonly names: string[] = [];
-  private readonly indices: number[] = [];
+  private readonly indices: (number | string)[] = [];
+  /** Nesting depth of the message being decoded (bounded, as protobuf's recursion limit). */
+  private depth = 0;
+  /**
+   * Required/non-empty issues found as each message was finished. They stand unless a message
+   * was later merged with another occurrence or lost a oneof member to a later one
+   * (`reshaped`): then the finished tree is checked again as a whole (proto-rules.ts).
+   */
+  readonly ruleIssues: { path: string; message: string }[] = [];
+  reshaped = false;
 
   constructor(
     private readonly schema: Schema,
@@ -138,7 +151,8 @@ class BinaryDecoder {
     let p = this.basePath;
     for (let i = 0; i < this.names.length; i++) {
       p = joinPath(p, this.names[i]);
-      if (this.indices[i] >= 0) p += `[${this.indices[i]}]`;
+      const k = this.indices[i];
+      if (k !== -1) p += `[${k}]`;
     }
     return last === undefined ? p : joinPath(p, last);
   }
@@ -148,15 +162,25 @@ class BinaryDecoder {
     for (const f of info.ruleFields) {
       const fv = out[f.name];
       if (f.oneof && fv === undefined) continue;
-      if (f.required && fv === undefined) this.sink.error(this.path(f.name), 'value is required');
+      if (f.required && fv === undefined) this.ruleIssues.push({ path: this.path(f.name), message: 'value is required' });
       else if (f.nonEmpty && (fv === undefined || fv === '' || (Array.isArray(fv) && fv.length === 0))) {
-        this.sink.error(this.path(f.name), f.repeated ? 'must have at least 1 item' : 'value must not be empty');
+        this.ruleIssues.push({ path: this.path(f.name), message: f.repeated ? 'must have at least 1 item' : 'value must not be empty' });
       }
     }
   }
 
   /** Decodes buf[start, end) as `typeName` into its canonical, frozen form; undefined after an error. */
   message(typeName: string, buf: Buffer, start: number, end: number): unknown {
+    if (this.depth >= MAX_DEPTH) throw new WireError(`messages nested deeper than ${MAX_DEPTH}`);
+    this.depth++;
+    try {
+      return this.messageAt(typeName, buf, start, end);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private messageAt(typeName: string, buf: Buffer, start: number, end: number): unknown {
     if (typeName === 'google.protobuf.Any') return this.any(buf, start, end);
     const wrapped = WRAPPER_TYPES.get(typeName);
     const raw = this.fields(typeName, buf, start, end, {});
@@ -280,7 +304,11 @@ class BinaryDecoder {
     const siblings = f.oneofSiblings;
     if (siblings !== undefined) {
       // The last member of a oneof on the wire wins: drop an earlier sibling.
-      for (let i = 0; i < siblings.length; i++) if (out[siblings[i]] !== undefined) delete out[siblings[i]];
+      for (let i = 0; i < siblings.length; i++) {
+        if (out[siblings[i]] === undefined) continue;
+        delete out[siblings[i]];
+        this.reshaped = true;
+      }
     }
     this.names.push(f.name);
     this.indices.push(f.repeated && !f.mapKey ? ((out[f.name] as unknown[] | undefined)?.length ?? 0) : -1);
@@ -306,14 +334,22 @@ class BinaryDecoder {
   private field(f: FieldInfo, r: Reader, wire: number, out: Record<string, unknown>): void {
     if (f.mapKey) {
       const end = r.delimitedEnd();
-      const er = new Reader(r.buf, r.pos, end);
+      const start = r.pos;
       r.pos = end;
+      // The key first (it may follow the value on the wire), so the value's path names it.
       let key: unknown = f.mapKey === 'string' ? '' : 0;
+      const kr = new Reader(r.buf, start, end);
+      while (kr.pos < kr.end) {
+        const tag = kr.varint();
+        if (tag >> 3 === 1) key = this.scalar(f.mapKey, kr, tag & 7);
+        else kr.skip(tag & 7);
+      }
+      this.indices[this.indices.length - 1] = String(key);
       let value: unknown;
+      const er = new Reader(r.buf, start, end);
       while (er.pos < er.end) {
         const tag = er.varint();
-        if (tag >> 3 === 1) key = this.scalar(f.mapKey, er, tag & 7);
-        else if (tag >> 3 === 2) value = this.single(f, er, tag & 7);
+        if (tag >> 3 === 2) value = this.single(f, er, tag & 7);
         else er.skip(tag & 7);
       }
       const map = (out[f.name] ??= Object.create(null)) as Record<string, unknown>;
@@ -336,6 +372,7 @@ class BinaryDecoder {
     const v = this.single(f, r, wire);
     if (f.kind === 'message' && out[f.name] !== undefined && typeof v === 'object' && v && !Array.isArray(v)) {
       out[f.name] = Object.freeze({ ...(out[f.name] as object), ...(v as object) }); // repeated occurrences merge
+      this.reshaped = true;
     } else out[f.name] = v;
   }
 
@@ -394,6 +431,19 @@ function structToJson(raw: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/** Anything else thrown while decoding (a Timestamp out of range, ...) is an issue, never a crash. */
+function failed(sink: IssueSink, typeName: string, basePath: string, e: unknown): Result<Canonical> {
+  sink.error(basePath, `cannot decode ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
+  return sink.result({});
+}
+
+/** The required/non-empty issues, when the bytes decoded: as found inline, or re-checked whole. */
+function finishRules(schema: Schema, typeName: string, value: unknown, basePath: string, d: BinaryDecoder, sink: IssueSink, opts: BinaryDecodeOptions): void {
+  if (value === undefined || sink.errors.length !== 0 || opts.skipRules) return;
+  const issues = d.reshaped ? checkRules(schema, typeName, value, basePath) : d.ruleIssues;
+  for (const i of issues) sink.error(i.path, i.message);
+}
+
 /** Decodes a binary message of type `typeName` into a frozen canonical tree. */
 export function decodeBinary(
   schema: Schema,
@@ -404,7 +454,14 @@ export function decodeBinary(
 ): Result<Canonical> {
   const sink = new IssueSink();
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = new BinaryDecoder(schema, sink, opts, basePath).message(typeName, buf, 0, buf.length);
+  const d = new BinaryDecoder(schema, sink, opts, basePath);
+  let value: unknown;
+  try {
+    value = d.message(typeName, buf, 0, buf.length);
+  } catch (e) {
+    return failed(sink, typeName, basePath, e);
+  }
+  finishRules(schema, typeName, value, basePath, d, sink, opts);
   return sink.result(deepFreeze((value ?? {}) as Canonical)); // frozen already but for a top-level scalar form
 }
 
@@ -423,6 +480,13 @@ export async function decodeBinarySliced(
   if (typeName.startsWith('google.protobuf.')) return decodeBinary(schema, typeName, bytes, opts);
   const sink = new IssueSink();
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const value = await new BinaryDecoder(schema, sink, opts, '').fieldsSliced(typeName, buf, pause);
+  const d = new BinaryDecoder(schema, sink, opts, '');
+  let value: unknown;
+  try {
+    value = await d.fieldsSliced(typeName, buf, pause);
+  } catch (e) {
+    return failed(sink, typeName, '', e);
+  }
+  finishRules(schema, typeName, value, '', d, sink, opts);
   return sink.result((value ?? {}) as Canonical);
 }

@@ -34,6 +34,14 @@ function nullProtoObject(): Record<string, unknown> {
 }
 
 class JsonDecoder {
+  /** Inside a (udpa.annotations.sensitive) field (a private key, a password): values are never quoted in issues. */
+  private sensitive = 0;
+
+  private describe(v: unknown): string {
+    if (this.sensitive > 0 && v !== null && typeof v !== 'object') return `a ${typeof v} (not shown: the field is sensitive)`;
+    return describe(v);
+  }
+
   constructor(
     private readonly schema: Schema,
     private readonly sink: IssueSink,
@@ -50,7 +58,7 @@ class JsonDecoder {
       return undefined;
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      this.sink.error(path, `expected an object for ${typeName}, got ${describe(v)}`);
+      this.sink.error(path, `expected an object for ${typeName}, got ${this.describe(v)}`);
       return undefined;
     }
     return this.fields(info, v as Record<string, unknown>, path, undefined);
@@ -82,7 +90,9 @@ class JsonDecoder {
         }
         oneofSeen.set(f.oneof, key);
       }
+      if (f.sensitive) this.sensitive++;
       const value = this.field(f, raw, fpath);
+      if (f.sensitive) this.sensitive--;
       if (value !== undefined) out[f.name] = value;
     }
     return out;
@@ -91,7 +101,7 @@ class JsonDecoder {
   private field(f: FieldInfo, raw: unknown, path: string): unknown {
     if (f.mapKey) {
       if (typeof raw !== 'object' || Array.isArray(raw)) {
-        this.sink.error(path, `expected an object (map), got ${describe(raw)}`);
+        this.sink.error(path, `expected an object (map), got ${this.describe(raw)}`);
         return undefined;
       }
       const out = nullProtoObject();
@@ -105,7 +115,7 @@ class JsonDecoder {
     }
     if (f.repeated) {
       if (!Array.isArray(raw)) {
-        this.sink.error(path, `expected a list, got ${describe(raw)}`);
+        this.sink.error(path, `expected a list, got ${this.describe(raw)}`);
         return undefined;
       }
       const out: unknown[] = [];
@@ -138,7 +148,7 @@ class JsonDecoder {
       return undefined;
     }
     if (typeof v === 'number' && Number.isInteger(v)) return e.byNumber.get(v) ?? v;
-    this.sink.error(path, `expected an enum name or number for ${type}, got ${describe(v)}`);
+    this.sink.error(path, `expected an enum name or number for ${type}, got ${this.describe(v)}`);
     return undefined;
   }
 
@@ -172,7 +182,7 @@ class JsonDecoder {
       default:
         return this.integer(type, v, path);
     }
-    this.sink.error(path, `expected ${type}, got ${describe(v)}`);
+    this.sink.error(path, `expected ${type}, got ${this.describe(v)}`);
     return undefined;
   }
 
@@ -182,7 +192,7 @@ class JsonDecoder {
     else if (typeof v === 'string' && INTEGER_STRING.test(v.trim())) n = Number(v.trim());
     else if (typeof v === 'string' && FLOAT_STRING.test(v) && Number.isInteger(Number(v))) n = Number(v);
     else {
-      this.sink.error(path, `expected ${type}, got ${describe(v)}`);
+      this.sink.error(path, `expected ${type}, got ${this.describe(v)}`);
       return undefined;
     }
     if (!Number.isInteger(n)) {
@@ -208,24 +218,24 @@ class JsonDecoder {
     switch (typeName) {
       case 'google.protobuf.Duration': {
         const ms = typeof v === 'string' ? parseDurationMs(v) : undefined;
-        if (ms === undefined) this.sink.error(path, `invalid duration ${describe(v)}; write it as a string such as "1.5s"`);
+        if (ms === undefined) this.sink.error(path, `invalid duration ${this.describe(v)}; write it as a string such as "1.5s"`);
         return ms;
       }
       case 'google.protobuf.Timestamp':
         if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return v;
-        this.sink.error(path, `invalid timestamp ${describe(v)}; use RFC 3339 such as "2024-01-02T03:04:05Z"`);
+        this.sink.error(path, `invalid timestamp ${this.describe(v)}; use RFC 3339 such as "2024-01-02T03:04:05Z"`);
         return undefined;
       case 'google.protobuf.FieldMask':
         if (typeof v === 'string') return v === '' ? [] : v.split(',').map((p) => p.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
-        this.sink.error(path, `expected a field mask string such as "a.b,c", got ${describe(v)}`);
+        this.sink.error(path, `expected a field mask string such as "a.b,c", got ${this.describe(v)}`);
         return undefined;
       case 'google.protobuf.Struct':
         if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v;
-        this.sink.error(path, `expected an object (Struct), got ${describe(v)}`);
+        this.sink.error(path, `expected an object (Struct), got ${this.describe(v)}`);
         return undefined;
       case 'google.protobuf.ListValue':
         if (Array.isArray(v)) return v;
-        this.sink.error(path, `expected a list (ListValue), got ${describe(v)}`);
+        this.sink.error(path, `expected a list (ListValue), got ${this.describe(v)}`);
         return undefined;
       default: // google.protobuf.Value: any JSON
         return v;
@@ -234,7 +244,7 @@ class JsonDecoder {
 
   private any(v: unknown, path: string): unknown {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      this.sink.error(path, `expected an object with "@type" (Any), got ${describe(v)}`);
+      this.sink.error(path, `expected an object with "@type" (Any), got ${this.describe(v)}`);
       return undefined;
     }
     const obj = v as Record<string, unknown>;

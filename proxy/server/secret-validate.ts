@@ -14,14 +14,7 @@ function dataSource(ds: Canonical | undefined, path: string, issues: ConfigIssue
   if (ds === undefined) return undefined;
   if (Buffer.isBuffer(ds.inline_bytes)) return ds.inline_bytes;
   if (typeof ds.inline_string === 'string') return Buffer.from(ds.inline_string);
-  if (typeof ds.filename === 'string') {
-    try {
-      return fs.readFileSync(ds.filename);
-    } catch (e) {
-      issues.push({ path: `${path}.filename`, message: `cannot read ${ds.filename}: ${(e as Error).message}` });
-      return undefined;
-    }
-  }
+  if (typeof ds.filename === 'string') return readBounded(ds.filename, `${path}.filename`, issues);
   if (typeof ds.environment_variable === 'string') {
     const v = process.env[ds.environment_variable];
     if (v === undefined) issues.push({ path: `${path}.environment_variable`, message: `environment variable ${ds.environment_variable} is not set` });
@@ -29,6 +22,35 @@ function dataSource(ds: Canonical | undefined, path: string, issues: ConfigIssue
   }
   issues.push({ path, message: 'the data source is empty: set one of inline_bytes, inline_string, filename, environment_variable' });
   return undefined;
+}
+
+/** Certificates, keys and CA bundles are small: a bigger file is refused rather than read. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A file a secret names, read only if it is a regular file of bounded size: a control plane
+ * naming a FIFO or /dev/zero must not block the proxy or exhaust its memory.
+ */
+function readBounded(file: string, path: string, issues: ConfigIssue[]): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      issues.push({ path, message: `${file} is not a regular file` });
+      return undefined;
+    }
+    if (st.size > MAX_FILE_BYTES) {
+      issues.push({ path, message: `${file} is ${st.size} bytes; at most ${MAX_FILE_BYTES} are read` });
+      return undefined;
+    }
+    return fs.readFileSync(fd);
+  } catch (e) {
+    issues.push({ path, message: `cannot read ${file}: ${(e as Error).message}` });
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** The PEM certificates in `pem` (a chain or a CA bundle), or an issue at `path`. */

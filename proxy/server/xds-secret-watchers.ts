@@ -31,6 +31,7 @@ export function sdsRefsOfTransportSocket(ts: Canonical | undefined, out: SdsRef[
   const combined = common.combined_validation_context as Canonical | undefined;
   const configs = [
     ...((common.tls_certificate_sds_secret_configs as Canonical[] | undefined) ?? []),
+    ...(tc.session_ticket_keys_sds_secret_config ? [tc.session_ticket_keys_sds_secret_config as Canonical] : []),
     ...(common.validation_context_sds_secret_config ? [common.validation_context_sds_secret_config as Canonical] : []),
     ...(combined?.validation_context_sds_secret_config ? [combined.validation_context_sds_secret_config as Canonical] : []),
   ];
@@ -132,6 +133,12 @@ export class SecretWatchers {
         const mine = issues.map((i) => ({ name: r.name, path: i.path, message: i.message }));
         rejected.push(...mine);
         this.records.reject(r.name, mine.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), u.versionInfo, undefined);
+        // As Envoy's SDS on a failed update: what waits for a secret that has no good version
+        // stops waiting (start-up must not hang on a bad secret); a later good one is taken.
+        if (!this.records.has(r.name) && !this.givenUp.has(r.name)) {
+          this.givenUp.add(r.name);
+          changed = true;
+        }
         continue;
       }
       this.records.accept(r.name, r.value, u.versionInfo);

@@ -30,8 +30,11 @@ export class ClusterInfoImpl implements ClusterInfo {
   readonly transportSocket: Canonical | undefined;
   readonly transportSocketMatches: readonly Canonical[];
   readonly metadata: Canonical | undefined;
-  /** The config this info was built from (clusterInfoKey tells whether an update can keep it). */
-  readonly config: ClusterConfig;
+  /**
+   * The config this info was built from, for clusterInfoKey (whether an update can keep this
+   * info). Not the cluster's current config: a later version sharing this info has its own.
+   */
+  readonly builtFrom: ClusterConfig;
 
   /**
    * `statsRoot` is the store (or a scope); the cluster's scope is `cluster.<observability name>.`.
@@ -55,7 +58,7 @@ export class ClusterInfoImpl implements ClusterInfo {
     this.transportSocket = cfg.transportSocket;
     this.transportSocketMatches = cfg.transportSocketMatches;
     this.metadata = cfg.metadata;
-    this.config = cfg;
+    this.builtFrom = cfg;
     this.stats = statsRoot?.scope(`cluster.${cfg.observabilityName}.`);
     this.resources = buildResources(cfg.circuitBreakers, this.stats);
     this.clusterStats = new ClusterStats(this.stats);

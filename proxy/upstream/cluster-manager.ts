@@ -141,7 +141,7 @@ export class ClusterManagerImpl implements ClusterManager {
     const viaApi = opts.addedViaApi === true;
     const current = this.warming.get(cfg.name) ?? this.active.get(cfg.name);
     if (current !== undefined && clusterKey(current.config) === clusterKey(cfg)) return 'unchanged';
-    const shared = current !== undefined && clusterInfoKey(current.info.config) === clusterInfoKey(cfg);
+    const shared = current !== undefined && clusterInfoKey(current.info.builtFrom) === clusterInfoKey(cfg);
     const info = shared ? current.info : new ClusterInfoImpl(cfg, this.options.stats, this.options.deferredStats === true);
     // Hosts (and their pools) move to the new version only when the ClusterInfo is shared.
     if (shared) current.handOver();

@@ -100,3 +100,38 @@ test('path_config_source: a watcher that throws leaves the accepted set untouche
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a name unwatched while its update is being applied is not cached: watched again, it is delivered again', async () => {
+  const cp = await ControlPlane.start();
+  const { client } = newClient(cp);
+  const rds = new RecordingWatcher();
+  client.setWatcher(T.ROUTE, rds);
+  try {
+    const route = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] }] };
+    cp.setResources(T.ROUTE, { r: route }, false);
+    // The watcher takes its time (a big route table built in slices); meanwhile the last user goes.
+    const inner = rds.onUpdate.bind(rds);
+    let unwatched = false;
+    (rds as { onUpdate: (u: Parameters<typeof inner>[0]) => unknown }).onUpdate = async (u) => {
+      client.unwatch(T.ROUTE, 'r');
+      unwatched = true;
+      await new Promise((r) => setTimeout(r, 50));
+      return inner(u);
+    };
+    client.watch(T.ROUTE, 'r');
+    client.start();
+    await cp.waitForRequest((q) => q.type_url === T.ROUTE && (q.resource_names ?? []).length === 0 && unwatched);
+    const delivered = rds.updates.length;
+    rds.onUpdate = inner;
+    const from = cp.requests.length;
+    client.watch(T.ROUTE, 'r');
+    await cp.waitForRequest((q) => q.type_url === T.ROUTE && (q.resource_names ?? []).includes('r'), 5000, from);
+    const redelivered = (): boolean => rds.updates.slice(delivered).some((u) => u.updated.some((r) => r.name === 'r'));
+    const deadline = Date.now() + 5000;
+    while (!redelivered() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(redelivered(), 'the same bytes, pushed again after the re-watch, reach the watcher');
+  } finally {
+    client.close();
+    cp.stop();
+  }
+});

@@ -68,3 +68,54 @@ test('a route table built in slices routes as the one built at once', async () =
   }
   assert.equal(sliced.value.route({ authority: 'nope.test', path: '/', method: 'GET', headers: new Map() } as never, 0), undefined);
 });
+
+// Edge cases of decoding in place with inline rule checks (found in review).
+const CLUSTER = 'envoy.config.cluster.v3.Cluster';
+const enc = (type: string, v: Record<string, unknown>): Buffer => Buffer.from(encodeBinary(schema, type, v));
+
+test('a message field given twice is merged before its rules are checked; a later oneof member wins cleanly', () => {
+  const first = enc(CLUSTER, { name: 'c', load_assignment: { endpoints: [{ lb_endpoints: [] }] } });
+  const second = enc(CLUSTER, { load_assignment: { cluster_name: 'c' } });
+  const merged = decodeBinary(schema, CLUSTER, Buffer.concat([first, second]));
+  assert.ok(merged.ok, JSON.stringify(merged.ok ? '' : merged.errors));
+  assert.equal((merged.value.load_assignment as Record<string, unknown>).cluster_name, 'c');
+  // cluster_type (its name empty on its own) replaced by a later `type` of the same oneof.
+  const oneof = decodeBinary(schema, CLUSTER, Buffer.concat([enc(CLUSTER, { name: 'c' }), enc(CLUSTER, { cluster_type: {} }), enc(CLUSTER, { type: 'STATIC' })]));
+  assert.ok(oneof.ok, JSON.stringify(oneof.ok ? '' : oneof.errors));
+  assert.equal(oneof.value.type, 'STATIC');
+  assert.equal(oneof.value.cluster_type, undefined);
+});
+
+test('a rule issue inside a map value names its key', () => {
+  const rbac = enc('envoy.config.rbac.v3.RBAC', { policies: { 'my-policy': { principals: [{ any: true }] } } });
+  const r = decodeBinary(schema, 'envoy.config.rbac.v3.RBAC', rbac);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.ok ? [] : r.errors.map((e) => e.path), ['policies[my-policy].permissions']);
+});
+
+test('hostile bytes are issues, never exceptions: nesting past 100 levels, a Timestamp out of range', () => {
+  // google.protobuf.Value { list_value { values { list_value { ... } } } }, 200 levels deep.
+  let v = Buffer.alloc(0);
+  for (let i = 0; i < 200; i++) {
+    const list = Buffer.concat([Buffer.from([0x0a]), varint(v.length), v]); // ListValue.values = 1
+    v = Buffer.concat([Buffer.from([0x32]), varint(list.length), list]); // Value.list_value = 6
+  }
+  const deep = decodeBinary(schema, 'google.protobuf.Value', v);
+  assert.equal(deep.ok, false);
+  assert.match(deep.ok ? '' : deep.errors[0].message, /nested deeper than 100/);
+  const ts = Buffer.concat([Buffer.from([0x08]), varint(1e15)]); // seconds far past year 9999
+  const t = decodeBinary(schema, 'google.protobuf.Timestamp', ts);
+  assert.equal(t.ok, false);
+  assert.match(t.ok ? '' : t.errors[0].message, /cannot decode google\.protobuf\.Timestamp/);
+});
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return Buffer.from(out);
+}

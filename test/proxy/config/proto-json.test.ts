@@ -154,3 +154,15 @@ test('decoded trees are frozen', () => {
   assert.ok(Object.isFrozen(c));
   assert.throws(() => { (c as Record<string, unknown>).name = 'd'; });
 });
+
+test('a value given wrongly in a sensitive field (a private key) is never quoted in the issue', () => {
+  const r = decodeJson(envoySchema(), 'envoy.extensions.transport_sockets.tls.v3.Secret', {
+    name: 's',
+    tls_certificate: { private_key: '-----BEGIN PRIVATE KEY-----MIIEvQ', certificate_chain: 'plain' },
+  });
+  assert.equal(r.ok, false);
+  const text = JSON.stringify(r.ok ? [] : r.errors);
+  assert.doesNotMatch(text, /BEGIN PRIVATE KEY|MIIEvQ/);
+  assert.match(text, /tls_certificate\.private_key.*not shown: the field is sensitive/);
+  assert.match(text, /got string \\"plain\\"/, 'other fields still say what was given');
+});

@@ -37,3 +37,7 @@ test('a certificate and key must load and belong together', { skip: !hasOpenssl(
   assert.doesNotMatch(garbage[0], /AAAA/);
   assert.deepEqual(texts({ name: 's', tls_certificate: { private_key: { inline_string: p.key } } }), ['tls_certificate.certificate_chain: value is required']);
 });
+
+test('a file a secret names is read only when it is a regular file of bounded size', () => {
+  assert.deepEqual(texts({ name: 'x', generic_secret: { secret: { filename: '/dev/zero' } } }), ['generic_secret.secret.filename: /dev/zero is not a regular file']);
+});
