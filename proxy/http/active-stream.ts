@@ -134,7 +134,7 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
       req.headers.remove('expect');
       this.conn.send100Continue();
     }
-    this.lastActivity = Date.now();
+    this.lastActivity = info.startTime; // taken a moment ago, in this same call
     this.idleMs = cfg.streamIdleTimeoutMs;
     if (cfg.streamIdleTimeoutMs > 0) {
       this.idleTimer = new WheelTimer(this, Timer.Idle);
@@ -372,7 +372,8 @@ export class ActiveStream implements FilterCallbacks, TimerTarget {
       const f = filters[i];
       if (f.encodeHeaders !== undefined) f.encodeHeaders(status, headers, endStream);
     }
-    mutateResponseHeaders(headers, status, this.conn.config, this.request.headers.get('x-request-id'));
+    const cfg = this.conn.config;
+    mutateResponseHeaders(headers, status, cfg, cfg.alwaysSetRequestIdInResponse ? this.request.headers.get('x-request-id') : undefined);
     if (info.timed) info.firstDownstreamTxMs = info.sinceStart();
     this.conn.writeResponseHead(this, status, headers, endStream);
     if (endStream) this.onResponseComplete();

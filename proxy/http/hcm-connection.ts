@@ -14,6 +14,7 @@ import { Details, reasonPhrase, statusLine } from './local-reply';
 import { ResponseFlag } from './response-flags';
 import type { RouteSource } from './route-view';
 import type { DownstreamConnectionInfo } from './stream-info';
+import { deferToWriteBatch, HeldWrites } from './write-batch';
 
 const enum Timer {
   Idle,
@@ -38,7 +39,7 @@ export interface HcmConnectionOwner {
   onConnectionClosed(c: HcmConnection): void;
 }
 
-export class HcmConnection implements H1ParserHandler, TimerTarget {
+export class HcmConnection implements H1ParserHandler, TimerTarget, HeldWrites {
   readonly parser: H1Parser;
   stream: ActiveStream | undefined = undefined;
   /** Listener drain (Envoy's drainClose()): the next response head says `connection: close`. */
@@ -54,7 +55,8 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
    * Response bytes (latin1 text) not yet written. Head and body usually arrive in the same tick
    * (one upstream read); holding them here makes one socket.write per response instead of a
    * cork/writev of separate chunks, the single largest cost on this path. Flushed when the
-   * response ends, before a large body chunk, or at the end of the tick (`flushTick`).
+   * response ends, before a large body chunk, at the end of the upstream read being handled
+   * (write-batch.ts), or else at the end of the tick (`flushTick`).
    */
   private out = '';
   private flushScheduled = false;
@@ -272,7 +274,12 @@ export class HcmConnection implements H1ParserHandler, TimerTarget {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(this.flushTick);
+    if (!deferToWriteBatch(this)) process.nextTick(this.flushTick);
+  }
+
+  flushHeld(): void {
+    this.flushScheduled = false;
+    this.flush();
   }
 
   /** Writes the held response bytes, if any. */

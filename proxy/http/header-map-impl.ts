@@ -169,8 +169,16 @@ export class HeaderMapImpl implements HeaderMap {
       this.rawDirty = true;
       this.rawCount--;
     }
-    this.names.splice(i, 1);
-    this.values.splice(i, 1);
+    // A shift and pop: splice would allocate the array of removed entries.
+    const names = this.names;
+    const values = this.values;
+    const last = names.length - 1;
+    for (let k = i; k < last; k++) {
+      names[k] = names[k + 1];
+      values[k] = values[k + 1];
+    }
+    names.pop();
+    values.pop();
   }
 
   forEach(fn: (name: string, value: string) => void): void {

@@ -36,8 +36,34 @@ function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip.startsWith('::ffff:127.');
 }
 
-/** Hop-by-hop headers that never cross the proxy (the codec re-adds framing). */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'upgrade'];
+/**
+ * Hop-by-hop headers never cross the proxy (the codec re-adds framing): connection, keep-alive,
+ * proxy-connection, transfer-encoding, te and upgrade. One pass over the map removes them all
+ * (a lookup per name costs six scans); `keepUpgrade` keeps connection and upgrade (a 101).
+ */
+function removeHopByHop(h: HeaderMapImpl, keepUpgrade: boolean): void {
+  const names = h.names;
+  for (let j = names.length - 1; j >= 0; j--) {
+    const n = names[j];
+    switch (n.length) {
+      case 2:
+        if (n === 'te') h.removeAt(j);
+        break;
+      case 7:
+        if (n === 'upgrade' && !keepUpgrade) h.removeAt(j);
+        break;
+      case 10:
+        if ((n === 'connection' && !keepUpgrade) || n === 'keep-alive') h.removeAt(j);
+        break;
+      case 16:
+        if (n === 'proxy-connection') h.removeAt(j);
+        break;
+      case 17:
+        if (n === 'transfer-encoding') h.removeAt(j);
+        break;
+    }
+  }
+}
 
 export interface RequestMutationResult {
   /** The request comes from inside (x-envoy-* headers are trusted). */
@@ -72,7 +98,7 @@ export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectio
     }
   }
   if (req.upgradeType === '') {
-    if ((bits & HeaderBit.HopByHop) !== 0) for (const n of HOP_BY_HOP) if (h.has(n)) h.remove(n);
+    if ((bits & HeaderBit.HopByHop) !== 0) removeHopByHop(h, false);
   } else {
     // An upgrade keeps `connection: upgrade` and `upgrade` for the upstream.
     if (h.has('keep-alive')) h.remove('keep-alive');
@@ -137,14 +163,7 @@ export function mutateRequestHeaders(req: RequestHead, conn: DownstreamConnectio
 /** Server, date, via, request id echo; hop-by-hop headers out (the codec re-adds framing). */
 export function mutateResponseHeaders(h: HeaderMapImpl, status: number, cfg: HcmConfig, requestId: string | undefined): void {
   const bits = h.bits;
-  if ((bits & HeaderBit.HopByHop) !== 0) {
-    for (const n of HOP_BY_HOP) {
-      if (n === 'upgrade' || n === 'connection') {
-        if (status === 101) continue;
-      }
-      if (h.has(n)) h.remove(n);
-    }
-  }
+  if ((bits & HeaderBit.HopByHop) !== 0) removeHopByHop(h, status === 101);
   switch (cfg.serverHeaderTransformation) {
     case 'OVERWRITE':
       if ((bits & HeaderBit.Server) === 0) h.add('server', cfg.serverName);

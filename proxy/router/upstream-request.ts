@@ -115,7 +115,8 @@ export class UpstreamRequest implements UpstreamStreamHandler, TimerTarget {
   onUpstreamHeaders(parser: H1Parser): void {
     if (this.done) return;
     this.headersReceived = true;
-    this.lastActivity = Date.now();
+    // Only the per-try idle timer reads it (arming it sets it too).
+    if (this.perTryIdleTimer !== undefined) this.lastActivity = Date.now();
     this.owner.onUpstreamHeaders(this, parser);
   }
 

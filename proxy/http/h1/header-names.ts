@@ -14,9 +14,12 @@ const NAMES = [
   'x-frame-options', 'x-request-id',
 ];
 
+/** Tried first within their length: the names nearly every request or response carries. */
+const COMMON = ['host', 'date', 'server', 'content-type', 'content-length', 'connection', 'user-agent', 'accept'];
+
 /** Candidates by length, each with its bytes for the comparison. */
 const BY_LENGTH: (readonly { readonly name: string; readonly bytes: Uint8Array }[] | undefined)[] = [];
-for (const name of NAMES) {
+for (const name of [...COMMON, ...NAMES.filter((n) => !COMMON.includes(n))]) {
   const list = (BY_LENGTH[name.length] ??= []) as { name: string; bytes: Uint8Array }[];
   list.push({ name, bytes: Uint8Array.from(Buffer.from(name, 'latin1')) });
 }
