@@ -54,14 +54,27 @@ class MemorySocket extends EventEmitter {
 }
 
 let upstream: MemorySocket | undefined;
+/** The pool reads through net's `onread` (a buffer of its own and a callback), as a real socket does. */
+let upstreamOnread: { buffer: Uint8Array; callback(n: number, b: Uint8Array): unknown } | undefined;
 // The module object itself (the compiled `import * as net` is a view of getters onto it).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-(require('node:net') as { connect: unknown }).connect = (): MemorySocket => {
+(require('node:net') as { connect: unknown }).connect = (opts: { onread?: typeof upstreamOnread }): MemorySocket => {
   const s = new MemorySocket();
   upstream = s;
+  upstreamOnread = opts.onread;
   process.nextTick(() => s.emit('connect'));
   return s;
 };
+
+/** Upstream bytes arrive as a read on the pool's buffer (or a 'data' event if it has none). */
+function upstreamRead(up: MemorySocket, data: Buffer): void {
+  if (upstreamOnread === undefined) {
+    up.emit('data', data);
+    return;
+  }
+  upstreamOnread.buffer.set(data);
+  upstreamOnread.callback(data.length, upstreamOnread.buffer);
+}
 
 const REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1:10000\r\n\r\n', 'latin1');
 const RESPONSE = Buffer.from(
@@ -78,7 +91,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const up = upstream!;
   if (!up.take().startsWith('GET / HTTP/1.1\r\n')) throw new Error('no request upstream');
-  up.emit('data', RESPONSE);
+  upstreamRead(up, RESPONSE);
   await new Promise((r) => setImmediate(r));
   const first = down.take();
   if (!first.startsWith('HTTP/1.1 200 OK\r\n') || !first.endsWith('hello, bench\n')) throw new Error(`bad response: ${first}`);
@@ -86,7 +99,7 @@ async function main(): Promise<void> {
   const one = (): void => {
     down.emit('data', REQUEST);
     up.written.length = 0;
-    up.emit('data', RESPONSE);
+    upstreamRead(up, RESPONSE);
   };
   let best = Infinity;
   let writes = 0;
