@@ -6,7 +6,7 @@
 import { Canonical, RAW_ANY, WRAPPER_TYPES, deepFreeze } from './canonical';
 import { durationMs } from './duration';
 import { IssueSink, Result, joinPath } from './result';
-import { checkRules } from './proto-rules';
+import { checkRules, ruleBroken } from './proto-rules';
 import { FieldInfo, MessageInfo, Schema, typeNameOfUrl } from './schema/schema';
 
 export interface BinaryDecodeOptions {
@@ -160,12 +160,8 @@ class BinaryDecoder {
   /** protoc-gen-validate's required and non-empty rules (see proto-rules.ts), on a decoded message. */
   private checkRules(info: MessageInfo, out: Record<string, unknown>): void {
     for (const f of info.ruleFields) {
-      const fv = out[f.name];
-      if (f.oneof && fv === undefined) continue;
-      if (f.required && fv === undefined) this.ruleIssues.push({ path: this.path(f.name), message: 'value is required' });
-      else if (f.nonEmpty && (fv === undefined || fv === '' || (Array.isArray(fv) && fv.length === 0))) {
-        this.ruleIssues.push({ path: this.path(f.name), message: f.repeated ? 'must have at least 1 item' : 'value must not be empty' });
-      }
+      const broken = ruleBroken(f, out[f.name]);
+      if (broken !== undefined) this.ruleIssues.push({ path: this.path(f.name), message: broken });
     }
   }
 

@@ -5,7 +5,17 @@
 // path only for an issue: a 10,000-cluster push is checked in a few milliseconds.
 import { isAny } from './canonical';
 import { ConfigIssue, joinPath } from './result';
-import { Schema, typeNameOfUrl } from './schema/schema';
+import { FieldInfo, Schema, typeNameOfUrl } from './schema/schema';
+
+/** What a rule field's value breaks (required, or non-empty), or undefined when it is fine. */
+export function ruleBroken(f: FieldInfo, fv: unknown): string | undefined {
+  if (f.oneof && fv === undefined) return undefined;
+  if (f.required && fv === undefined) return 'value is required';
+  if (f.nonEmpty && (fv === undefined || fv === '' || (Array.isArray(fv) && fv.length === 0))) {
+    return f.repeated ? 'must have at least 1 item' : 'value must not be empty';
+  }
+  return undefined;
+}
 
 class RuleWalk {
   readonly issues: ConfigIssue[] = [];
@@ -49,12 +59,8 @@ class RuleWalk {
     if (!info) return;
     const obj = v as Record<string, unknown>;
     for (const f of info.ruleFields) {
-      const fv = obj[f.name];
-      if (f.oneof && fv === undefined) continue;
-      if (f.required && fv === undefined) this.issues.push({ path: this.path(f.name), message: 'value is required' });
-      else if (f.nonEmpty && (fv === undefined || fv === '' || (Array.isArray(fv) && fv.length === 0))) {
-        this.issues.push({ path: this.path(f.name), message: f.repeated ? 'must have at least 1 item' : 'value must not be empty' });
-      }
+      const broken = ruleBroken(f, obj[f.name]);
+      if (broken !== undefined) this.issues.push({ path: this.path(f.name), message: broken });
     }
     for (const k of Object.keys(obj)) {
       const f = info.byName.get(k);

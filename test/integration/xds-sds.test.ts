@@ -19,18 +19,23 @@ type Obj = Record<string, unknown>;
 const SECRET = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret';
 
 /** An HCM listener whose only chain is TLS, with its certificate and CA from SDS through `sds`. */
-function tlsListener(name: string, port: number, sds: Obj): Obj {
-  const l = hcmListener(name, port, { rds: 'r1' }) as { filter_chains: Obj[] };
-  l.filter_chains[0].transport_socket = {
+/** A TLS transport socket (Downstream or Upstream context) whose certificate and CA come from SDS. */
+function sdsTls(context: 'Downstream' | 'Upstream', cert: string, sds: Obj): Obj {
+  return {
     name: 'envoy.transport_sockets.tls',
     typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+      '@type': `type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.${context}TlsContext`,
       common_tls_context: {
-        tls_certificate_sds_secret_configs: [{ name: 'server-cert', sds_config: sds }],
+        tls_certificate_sds_secret_configs: [{ name: cert, sds_config: sds }],
         combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: sds } },
       },
     },
   };
+}
+
+function tlsListener(name: string, port: number, sds: Obj): Obj {
+  const l = hcmListener(name, port, { rds: 'r1' }) as { filter_chains: Obj[] };
+  l.filter_chains[0].transport_socket = sdsTls('Downstream', 'server-cert', sds);
   return l;
 }
 
@@ -123,16 +128,7 @@ describe('SDS, real tsenvoy', { skip: !hasOpenssl() && 'openssl is not installed
     cp = await ControlPlane.start();
     const c = cp;
     const port = await freePort();
-    const mtls = {
-      name: 'envoy.transport_sockets.tls',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-        common_tls_context: {
-          tls_certificate_sds_secret_configs: [{ name: 'client-cert', sds_config: ADS }],
-          combined_validation_context: { default_validation_context: {}, validation_context_sds_secret_config: { name: 'ROOTCA', sds_config: ADS } },
-        },
-      },
-    };
+    const mtls = sdsTls('Upstream', 'client-cert', ADS);
     // Istio's outbound shape: TLS only for endpoints labelled tlsMode=istio; this one is plain.
     const cluster = { ...staticCluster('a', [up.port]), transport_socket_matches: [{ name: 'tlsMode-istio', match: { tlsMode: 'istio' }, transport_socket: mtls }, { name: 'tlsMode-disabled', match: {}, transport_socket: { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } } }] };
     c.setResources(T.CLUSTER, { a: cluster }, false);
