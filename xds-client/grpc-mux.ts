@@ -20,6 +20,8 @@ export interface MuxHost {
   onConnectedChange(connected: boolean): void;
   onUpdateEvent(e: UpdateEvent): void;
   onDoesNotExist(typeUrl: string, name: string): void;
+  /** Responses are being decoded and applied (true) or the queue is empty again (false). */
+  onBusy(busy: boolean): void;
 }
 
 export interface MuxOptions {
@@ -249,6 +251,7 @@ export class GrpcMux {
 
   private async pump(): Promise<void> {
     this.processing = true;
+    this.o.host.onBusy(true);
     try {
       while (this.queue.length && !this.closed) {
         const q = this.queue.shift()!;
@@ -260,6 +263,7 @@ export class GrpcMux {
       }
     } finally {
       this.processing = false;
+      this.o.host.onBusy(false);
     }
     this.flush();
   }

@@ -45,6 +45,8 @@ export interface XdsClientEvents {
   disconnected: [];
   update: [UpdateEvent];
   'does-not-exist': [{ typeUrl: string; name: string }];
+  /** A stream's responses are being decoded and applied (true), or that is done (false); paired. */
+  busy: [boolean];
 }
 
 export class XdsClient extends EventEmitter<XdsClientEvents> {
@@ -66,6 +68,7 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
       onConnectedChange: () => undefined,
       onUpdateEvent: (e) => this.emit('update', e),
       onDoesNotExist: (typeUrl, name) => this.doesNotExist(typeUrl, name),
+      onBusy: (busy) => this.emit('busy', busy),
     };
     if (o.adsConfig) {
       const r = resolveApiConfigSource(o.adsConfig, o.clusters, 'dynamic_resources.ads_config');

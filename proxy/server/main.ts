@@ -8,7 +8,7 @@ import { parseCommandLine, ServerOptions } from './options';
 import { createRegistry } from './extensions';
 import { Server } from './server';
 import { StartupError } from './data-plane';
-import { releaseYoungGeneration } from './young-generation';
+import { releaseStartUpHold } from './young-generation';
 
 const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
   curl localhost:10000/                   # a direct_response
@@ -33,7 +33,7 @@ export function main(argv: readonly string[]): void {
   const log = getLogger('main');
   for (const w of cl.warnings) log.warn(w);
   // Once LIVE (or failed), V8's young generation may grow again (young-generation.ts).
-  run(o).finally(releaseYoungGeneration).catch((e: unknown) => {
+  run(o).finally(releaseStartUpHold).catch((e: unknown) => {
     if (e instanceof StartupError) {
       log.fatal('tsenvoy could not start:\n%s\nFree the port or change the address in the config, then start again.', e.message);
     } else log.fatal('tsenvoy failed to start: %s', (e as Error)?.stack ?? String(e));

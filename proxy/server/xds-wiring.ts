@@ -14,6 +14,7 @@ import type { Server } from './server';
 import { ClusterWatchers } from './xds-cluster-watchers';
 import { ListenerWatchers } from './xds-listener-watchers';
 import { SecretWatchers } from './xds-secret-watchers';
+import { holdYoungGeneration, releaseYoungGeneration } from './young-generation';
 import { xdsDumps, AnyEncoder } from './xds-config-dump';
 import type { DynamicDumps } from './config-dump';
 
@@ -97,6 +98,8 @@ export class XdsWiring {
     root.gauge('control_plane.pending_requests');
     root.textReadout('control_plane.identifier');
     this.client.on('connected', () => s.controlPlaneConnected.set(1));
+    // While responses are decoded and applied, V8's young generation is held at its size (young-generation.ts).
+    this.client.on('busy', (busy) => (busy ? holdYoungGeneration() : releaseYoungGeneration()));
     this.client.on('disconnected', () => {
       s.controlPlaneConnected.set(0);
       // Envoy: a lost stream is a failed update attempt of every subscription on it.

@@ -100,24 +100,30 @@ test('a truncated bundle is not run', () => {
   assert.deepEqual(g.bundleRuns, []);
 });
 
-test('the young generation is held only between hold and release, and never against a user flag', () => {
+test('the young generation is held only while a hold is taken (holds count), and never against a user flag', () => {
   const script = (flags: string[]): string => {
     const r = spawnSync(process.execPath, [...flags, '-e', `
       const y = require(${JSON.stringify(require.resolve('../../../proxy/server/young-generation'))});
       const v8 = require('node:v8');
       const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-      y.holdYoungGeneration();
+      y.holdForStartUp();
+      y.holdYoungGeneration(); // an xDS push overlapping start-up
       let keep = [];
       for (let i = 0; i < 4e5; i++) keep.push({ i, s: 'x' + i });
       const held = size();
+      y.releaseStartUpHold();
+      y.releaseStartUpHold(); // twice: still one hold, the push's
+      for (let i = 0; i < 4e5; i++) keep.push({ i, s: 'z' + i });
+      const stillHeld = size();
       y.releaseYoungGeneration();
       for (let i = 0; i < 4e5; i++) keep.push({ i, s: 'y' + i });
-      console.log(held, size());`], { encoding: 'utf8' });
+      console.log(held, size(), stillHeld);`], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
   };
-  const [held, released] = script([]).split(' ').map(Number);
-  assert.ok(released > held, `the young generation grows again after release (${held} -> ${released})`);
+  const [held, released, stillHeld] = script([]).split(' ').map(Number);
+  assert.equal(stillHeld, held, 'held while the other hold lasts');
+  assert.ok(released > held, `the young generation grows again after the last release (${held} -> ${released})`);
   const [userHeld] = script(['--semi-space-growth-factor=2']).split(' ').map(Number);
   assert.ok(userHeld > held, `a user's flag is left alone (${userHeld} vs ${held})`);
   // In this process (no hold was taken) both are no-ops.
