@@ -15,7 +15,7 @@ import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
 import { getLogger } from '../common/logger';
 import { SliceClock } from '../common/slice-clock';
-import { SecretWatchers, sdsRefsOfTransportSocket, SdsRef } from './xds-secret-watchers';
+import { SecretWatchers, sdsRefsOfCluster } from './xds-secret-watchers';
 
 const log = getLogger('upstream');
 
@@ -30,13 +30,6 @@ function edsSubOf(c: Canonical): EdsSub | undefined {
   const eds = c.eds_cluster_config as Canonical | undefined;
   const sn = typeof eds?.service_name === 'string' && eds.service_name !== '' ? eds.service_name : String(c.name);
   return { serviceName: sn, configSource: eds?.eds_config as Canonical | undefined };
-}
-
-/** The SDS secrets a cluster's transport socket and transport_socket_matches name. */
-function sdsRefsOfCluster(c: Canonical): SdsRef[] {
-  const out = sdsRefsOfTransportSocket(c.transport_socket as Canonical | undefined);
-  for (const m of (c.transport_socket_matches as Canonical[] | undefined) ?? []) sdsRefsOfTransportSocket(m.transport_socket as Canonical | undefined, out);
-  return out;
 }
 
 /** Same EDS subscription: the same service name through the same config source. */

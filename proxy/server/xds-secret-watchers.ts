@@ -51,6 +51,13 @@ export function sdsRefsOfListener(listener: Canonical): SdsRef[] {
   return out;
 }
 
+/** The SDS secrets a cluster's transport socket and transport_socket_matches name. */
+export function sdsRefsOfCluster(c: Canonical): SdsRef[] {
+  const out = sdsRefsOfTransportSocket(c.transport_socket as Canonical | undefined);
+  for (const m of (c.transport_socket_matches as Canonical[] | undefined) ?? []) sdsRefsOfTransportSocket(m.transport_socket as Canonical | undefined, out);
+  return out;
+}
+
 export class SecretWatchers {
   readonly records = new XdsRecords();
   private readonly refs = new Map<string, { count: number; configSource: Canonical | undefined }>();

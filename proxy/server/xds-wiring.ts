@@ -13,7 +13,7 @@ import type { DataPlane } from './data-plane';
 import type { Server } from './server';
 import { ClusterWatchers } from './xds-cluster-watchers';
 import { ListenerWatchers } from './xds-listener-watchers';
-import { SecretWatchers } from './xds-secret-watchers';
+import { SdsRef, SecretWatchers, sdsRefsOfCluster, sdsRefsOfListener } from './xds-secret-watchers';
 import { holdYoungGeneration, releaseYoungGeneration } from './young-generation';
 import { xdsDumps, AnyEncoder } from './xds-config-dump';
 import type { DynamicDumps } from './config-dump';
@@ -68,6 +68,10 @@ export class XdsWiring {
   readonly client: XdsClient;
   readonly clusters: ClusterWatchers;
   readonly listeners: ListenerWatchers;
+  private readonly secrets: SecretWatchers;
+  /** SDS secret names the bootstrap's clusters and listeners hold for good. */
+  private staticClusterSecrets: string[] = [];
+  private staticListenerSecrets: string[] = [];
   private readonly dyn: Canonical;
   private readonly typeStats = new Map<string, TypeStats>();
 
@@ -81,9 +85,9 @@ export class XdsWiring {
       codec: xdsCodec(server.schema, { rejectUnknownFields: server.options.rejectUnknownDynamicFields }) as XdsCodec,
       logger: log,
     });
-    const secrets = new SecretWatchers(this.client);
-    this.clusters = new ClusterWatchers(dataPlane.clusterManager, this.client, secrets);
-    this.listeners = new ListenerWatchers(dataPlane.listenerManager, dataPlane.routes, this.client, secrets);
+    this.secrets = new SecretWatchers(this.client);
+    this.clusters = new ClusterWatchers(dataPlane.clusterManager, this.client, this.secrets);
+    this.listeners = new ListenerWatchers(dataPlane.listenerManager, dataPlane.routes, this.client, this.secrets);
     this.wireStats();
   }
 
@@ -144,7 +148,12 @@ export class XdsWiring {
    * every cluster it added has warmed (its assignment came or was declared missing).
    */
   async initializeClusters(): Promise<void> {
-    this.clusters.watchStaticEds(this.server.snapshot.staticClusters);
+    const snap = this.server.snapshot;
+    this.clusters.watchStaticEds(snap.staticClusters);
+    // Bootstrap listeners and clusters that name SDS secrets hold them for good; start-up waits
+    // for them as Envoy's init manager does (clusters here, listeners before LDS).
+    this.staticClusterSecrets = this.pinSecrets(snap.staticClusters.flatMap((c) => sdsRefsOfCluster(c)));
+    this.staticListenerSecrets = this.pinSecrets(snap.staticListeners.flatMap((l) => sdsRefsOfListener(l)));
     const cds = this.dyn.cds_config as Canonical | undefined;
     if (cds) this.clusters.start(cds);
     this.client.start();
@@ -156,10 +165,22 @@ export class XdsWiring {
       // Static clusters (and their EDS) warm as without xDS, with the same bound.
       await cm.initialize(15_000);
     }
+    await this.secrets.whenReady(this.staticClusterSecrets);
+  }
+
+  private pinSecrets(refs: readonly SdsRef[]): string[] {
+    const names: string[] = [];
+    for (const r of refs) {
+      if (names.includes(r.name)) continue;
+      names.push(r.name);
+      this.secrets.ref(r);
+    }
+    return names;
   }
 
   /** Phase 2: LDS and the RDS its listeners name. */
   async initializeListeners(): Promise<void> {
+    await this.secrets.whenReady(this.staticListenerSecrets);
     const lds = this.dyn.lds_config as Canonical | undefined;
     if (!lds) return;
     this.listeners.start(lds);

@@ -3,7 +3,8 @@
 // does not match its certificate is NACKed with its field path and, as in Envoy, ends the wait
 // (no hang on a bad secret); a good one is ACKed and /config_dump shows it with its key
 // redacted; removing the listener unsubscribes. A cluster naming secrets in its
-// transport_socket_matches warms on them the same way. Istio's shape (sds_config through the
+// transport_socket_matches warms on them the same way, and start-up waits for a bootstrap
+// listener's. Istio's shape (sds_config through the
 // sds-grpc cluster, SecretDiscoveryService on a unix socket) is exercised too. Certificates come
 // from the openssl CLI (the test skips, saying so, when it is missing).
 import { after, afterEach, describe, test } from 'node:test';
@@ -148,6 +149,27 @@ describe('SDS, real tsenvoy', { skip: !hasOpenssl() && 'openssl is not installed
     const from = c.requests.length;
     c.setResources(T.CLUSTER, {});
     await c.waitForRequest((r) => r.type_url === SECRET && (r.resource_names ?? []).length === 0, 8000, from);
+  });
+
+  test('a bootstrap listener naming SDS secrets subscribes to them, and start-up waits for them', async () => {
+    const p = certs();
+    up ??= await startUpstream('a');
+    cp = await ControlPlane.start();
+    const c = cp;
+    const port = await freePort();
+    c.setResources(T.CLUSTER, { a: staticCluster('a', [up.port]) }, false);
+    c.setResources(T.ROUTE, { r1: routeTo('r1', 'a') }, false);
+    const boot = xdsBootstrap(c) as { static_resources: { listeners?: Obj[] } };
+    boot.static_resources.listeners = [tlsListener('static_tls', port, ADS)];
+    proxy = await startProxy(boot);
+    const px = proxy;
+    await c.waitForRequest((r) => r.type_url === SECRET && ['ROOTCA', 'server-cert'].every((n) => (r.resource_names ?? []).includes(n)), 8000);
+    await sleep(300);
+    assert.notEqual(await ready(px), 'LIVE', 'start-up waits for the static listener\'s secrets');
+    c.setResources(SECRET, { 'server-cert': certSecret('server-cert', p.cert, p.key), ROOTCA: caSecret('ROOTCA', p.ca) });
+    await waitFor('LIVE', async () => (await ready(px)) === 'LIVE');
+    const active = (secretsDump(await configDump(px)).dynamic_active_secrets as Obj[]) ?? [];
+    assert.deepEqual(active.map((x) => x.name).sort(), ['ROOTCA', 'server-cert']);
   });
 
   test("Istio's shape: sds_config through the sds-grpc cluster to SecretDiscoveryService on a unix socket", async () => {
