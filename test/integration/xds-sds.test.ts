@@ -4,9 +4,9 @@
 // (no hang on a bad secret); a good one is ACKed and /config_dump shows it with its key
 // redacted; removing the listener unsubscribes. A cluster naming secrets in its
 // transport_socket_matches warms on them the same way, and start-up waits for a bootstrap
-// listener's. Istio's shape (sds_config through the
-// sds-grpc cluster, SecretDiscoveryService on a unix socket) is exercised too. Certificates come
-// from the openssl CLI (the test skips, saying so, when it is missing).
+// listener's. Istio's shape (sds_config through the sds-grpc cluster, SecretDiscoveryService on a
+// unix socket) is exercised too. Certificates come from the openssl CLI (the test skips, saying
+// so, when it is missing).
 import { after, afterEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
