@@ -201,3 +201,9 @@ export function buildListenerConfig(c: Canonical): Result<ListenerConfig> {
   };
   return sink.result(Object.freeze(value));
 }
+
+/** A canonical listener's filter chains, the default chain last (when it has one). */
+export function allFilterChains(listener: Canonical): Canonical[] {
+  const chains = (listener.filter_chains as Canonical[] | undefined) ?? [];
+  return listener.default_filter_chain ? [...chains, listener.default_filter_chain as Canonical] : [...chains];
+}

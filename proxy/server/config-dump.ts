@@ -3,6 +3,7 @@
 import { Canonical, isAny } from '../config/canonical';
 import { encodeJson } from '../config/proto-to-json';
 import type { Server } from './server';
+import { allFilterChains } from '../listener/listener-config';
 
 const ADMIN = 'type.googleapis.com/envoy.admin.v3.';
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -93,8 +94,7 @@ export class ConfigDumpBuilder {
 function inlineRouteConfigs(listeners: readonly Canonical[]): Canonical[] {
   const out: Canonical[] = [];
   for (const l of listeners) {
-    const chains = [...((l.filter_chains as Canonical[] | undefined) ?? []), ...(l.default_filter_chain ? [l.default_filter_chain as Canonical] : [])];
-    for (const ch of chains) {
+    for (const ch of allFilterChains(l)) {
       for (const f of (ch.filters as Canonical[] | undefined) ?? []) {
         const tc = f.typed_config;
         if (isAny(tc) && tc['@type'].endsWith(HCM) && tc.route_config) out.push(tc.route_config as Canonical);

@@ -12,21 +12,20 @@ import type { Canonical } from '../config/canonical';
 import { isAny } from '../config/canonical';
 import { getLogger } from '../common/logger';
 import { ListenerManager } from '../listener/listener-manager';
+import { allFilterChains } from '../listener/listener-config';
 import { buildRouteTableSliced } from '../router/route-table';
 import { SliceClock } from '../common/slice-clock';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { LISTENER, ROUTE } from '../../xds-client/type-urls';
 import type { RdsRouteSources } from './rds-route-sources';
+import { CountedSubscriptions, NamedRef } from './counted-subscriptions';
 import { XdsRecords } from './xds-records';
 import { SecretWatchers, sdsRefsOfListener } from './xds-secret-watchers';
 
 const log = getLogger('config');
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 
-interface RdsRef {
-  readonly name: string;
-  readonly configSource: Canonical | undefined;
-}
+type RdsRef = NamedRef;
 
 interface PendingListener {
   readonly raw: Canonical;
@@ -41,8 +40,7 @@ interface PendingListener {
 /** The `rds` sections of a listener's HTTP connection managers. */
 export function rdsRefsOf(listener: Canonical): RdsRef[] {
   const out: RdsRef[] = [];
-  const chains = [...((listener.filter_chains as Canonical[] | undefined) ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain as Canonical] : [])];
-  for (const ch of chains) {
+  for (const ch of allFilterChains(listener)) {
     for (const f of (ch.filters as Canonical[] | undefined) ?? []) {
       const tc = f.typed_config;
       if (!isAny(tc) || !tc['@type'].endsWith(HCM)) continue;
@@ -72,9 +70,7 @@ export class ListenerWatchers {
   private buildingDynamic = false;
   /** LDS updates and warmed-listener builds, one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly routeRefs = new Map<string, { count: number; configSource: Canonical | undefined }>();
-  /** Route names that will not come (initial_fetch_timeout): listeners stop waiting for them. */
-  private readonly givenUp = new Set<string>();
+  private readonly routeRefs: CountedSubscriptions;
   private readonly pending = new Map<string, PendingListener>();
   private firstResponse: (() => void) | undefined;
   private readonly firstLds: Promise<void>;
@@ -87,6 +83,7 @@ export class ListenerWatchers {
     readonly secrets: SecretWatchers = new SecretWatchers(client),
   ) {
     this.firstLds = new Promise((r) => (this.firstResponse = r));
+    this.routeRefs = new CountedSubscriptions(client, ROUTE, (n) => `rds[${n}].config_source`);
     client.setWatcher(ROUTE, this.rds as TypeWatcher);
     secrets.onChange(() => void this.serial(() => this.buildReady()));
   }
@@ -99,8 +96,7 @@ export class ListenerWatchers {
   readonly rds: TypeWatcher<Canonical> = {
     onUpdate: (u) => this.onRds(u),
     onResourceDoesNotExist: (name) => {
-      this.givenUp.add(name);
-      void this.serial(() => this.buildReady());
+      if (this.routeRefs.giveUp(name)) void this.serial(() => this.buildReady());
     },
   };
 
@@ -113,7 +109,7 @@ export class ListenerWatchers {
   pinRoute(name: string, configSource: Canonical | undefined): void {
     if (this.buildingDynamic || this.pinned.has(name)) return;
     this.pinned.add(name);
-    this.ref({ name, configSource });
+    this.routeRefs.ref({ name, configSource });
   }
 
   /** Resolves once every LDS update and listener build queued so far has run. */
@@ -194,22 +190,8 @@ export class ListenerWatchers {
     this.firstResponse = undefined;
   }
 
-  private ref(r: RdsRef): void {
-    const e = this.routeRefs.get(r.name);
-    if (e) e.count++;
-    else {
-      this.routeRefs.set(r.name, { count: 1, configSource: r.configSource });
-      this.client.watch(ROUTE, r.name, r.configSource, `rds[${r.name}].config_source`);
-    }
-  }
-
   private unref(name: string): void {
-    const e = this.routeRefs.get(name);
-    if (!e) return;
-    if (--e.count > 0) return;
-    this.routeRefs.delete(name);
-    this.givenUp.delete(name);
-    this.client.unwatch(ROUTE, name, e.configSource);
+    if (!this.routeRefs.unref(name)) return;
     this.routeRecords.forget(name);
     // Envoy destroys the RDS provider: a listener naming it later warms on a new subscription.
     // Listeners still draining keep the source object they were built with.
@@ -217,7 +199,7 @@ export class ListenerWatchers {
   }
 
   private routesReady(names: readonly string[]): boolean {
-    return names.every((n) => this.routes.source(n).table !== undefined || this.givenUp.has(n));
+    return names.every((n) => this.routes.source(n).table !== undefined || this.routeRefs.isGivenUp(n));
   }
 
   private async onLds(u: ResourceUpdate<Canonical>): Promise<UpdateOutcome | void> {
@@ -231,7 +213,7 @@ export class ListenerWatchers {
       const refs = rdsRefsOf(r.value);
       const sds = sdsRefsOfListener(r.value);
       // Subscribe first, so a name shared with the serving or superseded version stays.
-      for (const x of refs) this.ref(x);
+      for (const x of refs) this.routeRefs.ref(x);
       for (const x of sds) this.secrets.ref(x);
       this.dropPending(r.name);
       const names = refs.map((x) => x.name);

@@ -7,18 +7,17 @@
 // tsenvoy has no TLS transport socket yet: accepted secrets are kept and shown in /config_dump,
 // and the chains that use them still close their connections.
 import type { Canonical } from '../config/canonical';
+import { allFilterChains } from '../listener/listener-config';
 import { getLogger } from '../common/logger';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { SECRET } from '../../xds-client/type-urls';
+import { CountedSubscriptions, NamedRef } from './counted-subscriptions';
 import { validateSecret } from './secret-validate';
 import { XdsRecords } from './xds-records';
 
 const log = getLogger('config');
 
-export interface SdsRef {
-  readonly name: string;
-  readonly configSource: Canonical | undefined;
-}
+export type SdsRef = NamedRef;
 
 const TLS_CONTEXT = /\.transport_sockets\.tls\.v3\.(Downstream|Upstream)TlsContext$/;
 
@@ -46,8 +45,7 @@ export function sdsRefsOfTransportSocket(ts: Canonical | undefined, out: SdsRef[
 /** The SDS secrets a listener's filter chains name. */
 export function sdsRefsOfListener(listener: Canonical): SdsRef[] {
   const out: SdsRef[] = [];
-  const chains = [...((listener.filter_chains as Canonical[] | undefined) ?? []), ...(listener.default_filter_chain ? [listener.default_filter_chain as Canonical] : [])];
-  for (const ch of chains) sdsRefsOfTransportSocket(ch.transport_socket as Canonical | undefined, out);
+  for (const ch of allFilterChains(listener)) sdsRefsOfTransportSocket(ch.transport_socket as Canonical | undefined, out);
   return out;
 }
 
@@ -60,22 +58,20 @@ export function sdsRefsOfCluster(c: Canonical): SdsRef[] {
 
 export class SecretWatchers {
   readonly records = new XdsRecords();
-  private readonly refs = new Map<string, { count: number; configSource: Canonical | undefined }>();
-  /** Secrets that will not come (initial_fetch_timeout): listeners stop waiting for them. */
-  private readonly givenUp = new Set<string>();
+  private readonly refs: CountedSubscriptions;
   /** Told when a secret arrives or is given up (warming listeners and clusters may be ready now). */
   private readonly changeListeners: (() => void)[] = [];
 
-  constructor(private readonly client: XdsClient) {
+  constructor(client: XdsClient) {
+    this.refs = new CountedSubscriptions(client, SECRET, (n) => `sds[${n}].sds_config`);
     client.setWatcher(SECRET, this.watcher as TypeWatcher);
   }
 
   readonly watcher: TypeWatcher<Canonical> = {
     onUpdate: (u) => this.onUpdate(u),
     onResourceDoesNotExist: (name) => {
-      if (!this.refs.has(name)) return;
+      if (!this.refs.giveUp(name)) return;
       log.warn('sds: secret %s did not arrive within its initial_fetch_timeout; listeners naming it stop waiting for it', name);
-      this.givenUp.add(name);
       this.changed();
     },
   };
@@ -103,31 +99,21 @@ export class SecretWatchers {
   }
 
   ref(r: SdsRef): void {
-    const e = this.refs.get(r.name);
-    if (e) e.count++;
-    else {
-      this.refs.set(r.name, { count: 1, configSource: r.configSource });
-      this.client.watch(SECRET, r.name, r.configSource, `sds[${r.name}].sds_config`);
-    }
+    this.refs.ref(r);
   }
 
   unref(name: string): void {
-    const e = this.refs.get(name);
-    if (!e || --e.count > 0) return;
-    this.refs.delete(name);
-    this.givenUp.delete(name);
-    this.client.unwatch(SECRET, name, e.configSource);
-    this.records.forget(name);
+    if (this.refs.unref(name)) this.records.forget(name);
   }
 
   /** Every one of `names` has arrived (or will not). */
   ready(names: readonly string[]): boolean {
-    return names.every((n) => this.records.has(n) || this.givenUp.has(n));
+    return names.every((n) => this.records.has(n) || this.refs.isGivenUp(n));
   }
 
   /** Names subscribed and not here yet (config_dump's dynamic_warming_secrets). */
   warmingNames(): string[] {
-    return [...this.refs.keys()].filter((n) => !this.records.has(n));
+    return [...this.refs.names()].filter((n) => !this.records.has(n));
   }
 
   private onUpdate(u: ResourceUpdate<Canonical>): UpdateOutcome | void {
@@ -142,14 +128,11 @@ export class SecretWatchers {
         this.records.reject(r.name, mine.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), u.versionInfo, undefined);
         // As Envoy's SDS on a failed update: what waits for a secret that has no good version
         // stops waiting (start-up must not hang on a bad secret); a later good one is taken.
-        if (!this.records.has(r.name) && !this.givenUp.has(r.name)) {
-          this.givenUp.add(r.name);
-          changed = true;
-        }
+        if (!this.records.has(r.name) && this.refs.giveUp(r.name)) changed = true;
         continue;
       }
       this.records.accept(r.name, r.value, u.versionInfo);
-      this.givenUp.delete(r.name);
+      this.refs.arrived(r.name);
       changed = true;
     }
     // Envoy keeps using the last secret of a withdrawn name while a listener holds it.
