@@ -4,12 +4,16 @@
 // Usage: node --expose-gc tsenvoy-gc-launch.js <tsenvoy flags>
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc) {
   process.on('SIGUSR2', () => {
     gc();
     gc();
+    // TSENVOY_BENCH_HEAP_DIR=<dir>: also write a heap snapshot there after each collection.
+    const dir = process.env.TSENVOY_BENCH_HEAP_DIR;
+    if (dir) v8.writeHeapSnapshot(path.join(dir, `tsenvoy-${Date.now()}.heapsnapshot`));
   });
 }
 // The same entry bin/tsenvoy.js runs (launch.js reads process.argv itself), else main directly.
