@@ -25,11 +25,16 @@ export function resourceNameOf(value: unknown): string {
   return String(v.cluster_name ?? v.name ?? '');
 }
 
+/** A file's resources are few: the decoded value is kept (its bytes are JSON, not protobuf). */
+interface FileResource extends CachedResource {
+  readonly value: unknown;
+}
+
 export class FileSource {
   readonly source: string;
   private readonly names = new Map<string, number>();
   private wildcardWatches = 0;
-  private readonly accepted = new Map<string, CachedResource>();
+  private readonly accepted = new Map<string, FileResource>();
   private readonly timers: FetchTimers;
   private watcherHandle: fs.FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -77,7 +82,7 @@ export class FileSource {
     return [...this.accepted.keys()];
   }
 
-  get(name: string): CachedResource | undefined {
+  get(name: string): FileResource | undefined {
     return this.accepted.get(name);
   }
 
@@ -165,7 +170,7 @@ export class FileSource {
     event('accepted', parsed.versionInfo);
   }
 
-  private parse(text: string): { versionInfo: string; items: CachedResource[] } | { error: string } {
+  private parse(text: string): { versionInfo: string; items: FileResource[] } | { error: string } {
     let doc: Obj;
     try {
       const ext = path.extname(this.file).toLowerCase();
@@ -176,7 +181,7 @@ export class FileSource {
     if (typeof doc !== 'object' || doc === null) return { error: 'expected a DiscoveryResponse object' };
     const versionInfo = String(doc.version_info ?? doc.versionInfo ?? '');
     const issues: ResourceIssue[] = [];
-    const items: CachedResource[] = [];
+    const items: FileResource[] = [];
     const seen = new Set<string>();
     const list = (doc.resources as unknown[] | undefined) ?? [];
     list.forEach((raw, i) => {

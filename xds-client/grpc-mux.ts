@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { Client, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { BackoffOptions, JitteredBackoff } from './backoff';
-import { decodeBatch } from './resource-batch';
+import { cachedOf, decodeBatch } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { GrpcTarget } from './grpc-target';
 import { deltaProtocol, ParsedResponse, Protocol, sotwProtocol } from './protocol';
@@ -321,7 +321,7 @@ export class GrpcMux {
       outcome = await watcher.onUpdate({
         typeUrl: p.typeUrl,
         versionInfo: p.versionInfo,
-        updated: updated.map((i) => ({ name: i.name, version: i.version, value: i.value })),
+        updated: updated.map((i) => ({ name: i.name, version: i.version, value: i.value, bytes: i.bytes })),
         removed,
         source: this.o.source,
       });
@@ -338,14 +338,14 @@ export class GrpcMux {
     // again later, it must be fetched and handed over again, not taken as already known.
     if (!threw) {
       for (const n of removed) st.accepted.delete(n);
-      for (const i of updated) if (!bad.has(i.name) && st.wants(i.name)) st.accepted.set(i.name, i);
+      for (const i of updated) if (!bad.has(i.name) && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
     }
     if (rejected) {
       this.reject(st, p, nackMessage(p.typeUrl, rejected), live(), t0);
       return;
     }
     // Resources that carry their own version (delta) keep it even when their bytes did not change.
-    for (const i of batch.items) if (!i.changed && i.version !== st.accepted.get(i.name)?.version && st.wants(i.name)) st.accepted.set(i.name, i);
+    for (const i of batch.items) if (!i.changed && i.version !== st.accepted.get(i.name)?.version && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
     st.versionInfo = p.versionInfo;
     st.lastUpdated = new Date();
     st.errorState = undefined;

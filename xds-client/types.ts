@@ -45,6 +45,11 @@ export interface XdsResource<T = unknown> {
   /** The delta Resource.version, or the response's version_info in SotW. */
   readonly version: string;
   readonly value: T;
+  /**
+   * The resource's protobuf encoding, as the client keeps it (gRPC sources; not files): a host may
+   * keep these bytes instead of `value` and decode them again when it needs the value back.
+   */
+  readonly bytes?: Buffer;
 }
 
 /**

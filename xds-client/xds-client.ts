@@ -139,7 +139,14 @@ export class XdsClient extends EventEmitter<XdsClientEvents> {
     const spec = parseConfigSource(configSource, 'config_source');
     if (spec.kind === 'path') return this.files.get(`${typeUrl} ${spec.path}`)?.get(name)?.value;
     const mux = spec.kind === 'ads' ? this.ads : this.apiMuxes.get(`${typeUrl} ${spec.key}`);
-    return mux?.typeState(typeUrl)?.accepted.get(name)?.value;
+    const cached = mux?.typeState(typeUrl)?.accepted.get(name);
+    return cached && this.decodeAccepted(typeUrl, cached.bytes);
+  }
+
+  /** Decodes bytes the client accepted before (XdsResource.bytes): they passed validation then. */
+  decodeAccepted(typeUrl: string, bytes: Buffer): unknown {
+    const res = this.o.codec.decodeResource(typeUrl, bytes);
+    return res.ok ? res.value : undefined;
   }
 
   /** Per-source state of a type: versions, last update, the last NACK (config_dump error_state). */

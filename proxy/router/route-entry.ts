@@ -18,6 +18,8 @@ import type { DirectResponse, HeaderMutations, MirrorPolicy, RetryPolicy, RouteE
 import { compileWeightedClusters, CompiledWeightedClusters } from './weighted-clusters';
 
 const NOT_FOUND_CODES: Readonly<Record<string, number>> = { SERVICE_UNAVAILABLE: 503, NOT_FOUND: 404, INTERNAL_SERVER_ERROR: 500 };
+/** The upgrade configs of a route that has none (most): shared, never written. */
+const NO_UPGRADES: ReadonlyMap<string, UpgradeConfig> = new Map();
 
 interface Rewrite {
   readonly re: CompiledRegex;
@@ -151,13 +153,15 @@ export class RouteCore {
     this.hashPolicies = Object.freeze(compileHashPolicies(act.hash_policy, `${ap}.hash_policy`, sink));
     const mirrors = compileMirrors(act.request_mirror_policies, `${ap}.request_mirror_policies`, sink);
     this.mirrorPolicies = mirrors.length > 0 ? Object.freeze(mirrors) : vhost.mirrors;
-    const ups = new Map<string, UpgradeConfig>();
-    ((act.upgrade_configs as Canonical[] | undefined) ?? []).forEach((u, i) => {
+    const upList = (act.upgrade_configs as Canonical[] | undefined) ?? [];
+    // Most routes have none: one shared empty map instead of ~180 bytes per route.
+    const ups = upList.length === 0 ? NO_UPGRADES : new Map<string, UpgradeConfig>();
+    upList.forEach((u, i) => {
       const type = String(u.upgrade_type ?? '').toLowerCase();
       if (ups.has(type)) sink.error(`${ap}.upgrade_configs[${i}]`, `Duplicate upgrade ${String(u.upgrade_type)}`);
       const connect = u.connect_config !== undefined;
       if (connect && type !== 'connect' && type !== 'connect-udp') sink.error(`${ap}.upgrade_configs[${i}].connect_config`, `Non-CONNECT upgrade type ${String(u.upgrade_type)} has ConnectConfig`);
-      ups.set(type, Object.freeze({ enabled: u.enabled !== false, connectConfig: connect, allowPost: (u.connect_config as Canonical | undefined)?.allow_post === true }));
+      (ups as Map<string, UpgradeConfig>).set(type, Object.freeze({ enabled: u.enabled !== false, connectConfig: connect, allowPost: (u.connect_config as Canonical | undefined)?.allow_post === true }));
     });
     this.upgradeConfigs = ups;
 

@@ -3,6 +3,7 @@
 // field path; the table is only built when there are none. route() picks the virtual host, walks
 // its routes in order (first match wins), and returns a pre-built RouteEntry. It also serves the
 // connection manager as its RouteSource (http/route-view.ts).
+import { exactArray } from '../common/exact-array';
 import type { Canonical } from '../config/canonical';
 import type { SliceClock } from '../common/slice-clock';
 import { IssueSink, Result } from '../config/result';
@@ -104,7 +105,7 @@ class RouteTableBuilder {
       const core = new RouteCore(r, info, { matchedLength: matcher.matchedLength }, rp, sink);
       routes.push(new CompiledRoute(matcher, Object.freeze(core.buildEntries(rp, sink)), core.weighted));
     });
-    const compiled = new CompiledVirtualHost(info, Object.freeze(routes));
+    const compiled = new CompiledVirtualHost(info, Object.freeze(exactArray(routes)));
     const domains = (v.domains as string[] | undefined) ?? [];
     if (domains.length === 0) sink.error(`${vp}.domains`, 'at least one domain is required');
     domains.forEach((d, di) => this.hosts.add(String(d), compiled, `${vp}.domains[${di}]`, sink));

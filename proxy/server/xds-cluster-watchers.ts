@@ -13,6 +13,8 @@ import type { ClusterManagerImpl } from '../upstream/cluster-manager';
 import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
 import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
+import { keepOf, type KeptValue } from '../config/kept-value';
+import { NameIndex } from '../common/name-index';
 import { getLogger } from '../common/logger';
 import { SliceClock } from '../common/slice-clock';
 import { SecretWatchers, sdsRefsOfCluster } from './xds-secret-watchers';
@@ -24,17 +26,26 @@ interface EdsSub {
   readonly configSource: Canonical | undefined;
 }
 
-/** The EDS name and config source a cluster subscribes with, undefined unless it is an EDS cluster. */
-function edsSubOf(c: Canonical): EdsSub | undefined {
-  if (c.type !== 'EDS' || c.load_assignment !== undefined) return undefined;
-  const eds = c.eds_cluster_config as Canonical | undefined;
-  const sn = typeof eds?.service_name === 'string' && eds.service_name !== '' ? eds.service_name : String(c.name);
-  return { serviceName: sn, configSource: eds?.eds_config as Canonical | undefined };
+/**
+ * One object per distinct eds_config (there are a handful: Istio's are all `ads: {}`), so 10,000
+ * subscriptions do not each keep their own decoded copy alive. Bounded: past the bound, not shared.
+ */
+class ConfigSources {
+  private readonly byText = new Map<string, Canonical>();
+
+  shared(cs: Canonical | undefined): Canonical | undefined {
+    if (cs === undefined) return undefined;
+    const text = JSON.stringify(cs);
+    const known = this.byText.get(text);
+    if (known !== undefined) return known;
+    if (this.byText.size < 64) this.byText.set(text, cs);
+    return cs;
+  }
 }
 
 /** Same EDS subscription: the same service name through the same config source. */
 function sameSub(a: EdsSub | undefined, b: EdsSub | undefined): boolean {
-  return !!a && !!b && a.serviceName === b.serviceName && JSON.stringify(a.configSource ?? null) === JSON.stringify(b.configSource ?? null);
+  return !!a && !!b && a.serviceName === b.serviceName && (a.configSource === b.configSource || JSON.stringify(a.configSource ?? null) === JSON.stringify(b.configSource ?? null));
 }
 
 /**
@@ -52,12 +63,17 @@ function issueText(issues: readonly ResourceIssue[]): string {
 }
 
 export class ClusterWatchers {
-  readonly clusterRecords = new XdsRecords();
+  /** Rejections only: the cluster manager keeps the accepted clusters. */
+  readonly clusterRecords = new XdsRecords(false);
   readonly endpointRecords = new XdsRecords();
   /** EDS subscription of each CDS cluster, by cluster name. */
   private readonly edsByCluster = new Map<string, EdsSub>();
   /** The clusters (CDS and bootstrap) that subscribe to each EDS service name, so none is scanned for. */
-  private readonly byEdsName = new Map<string, Set<string>>();
+  private readonly byEdsName = new NameIndex();
+  private readonly configSources = new ConfigSources();
+  /** Accepted bytes back to canonical values (config_dump, change detection): see kept-value.ts. */
+  private readonly decodeCluster = (b: Buffer): Canonical => this.client.decodeAccepted(CLUSTER, b) as Canonical;
+  private readonly decodeAssignment = (b: Buffer): Canonical => this.client.decodeAccepted(ENDPOINT, b) as Canonical;
   private firstResponse: (() => void) | undefined;
   /** Resolves on the first CDS response (or when it is declared missing). */
   readonly firstCds: Promise<void>;
@@ -84,11 +100,10 @@ export class ClusterWatchers {
     onUpdate: (u) => this.onEds(u),
     onResourceDoesNotExist: (name) => {
       // Envoy: an assignment that never came leaves the cluster initialized with no hosts.
-      const users = this.byEdsName.get(name);
-      if (!users) return;
-      for (const cluster of users) this.cm.find(cluster)?.markHostsKnown();
+      if (!this.byEdsName.has(name)) return;
+      for (const cluster of this.byEdsName.values(name)) this.cm.find(cluster)?.markHostsKnown();
       // find() prefers the active version; a warming replacement waits too.
-      for (const c of this.cm.warmingClusters()) if (users.has(c.config.name)) c.markHostsKnown();
+      for (const c of this.cm.warmingClusters()) if (this.byEdsName.includes(name, c.config.name)) c.markHostsKnown();
     },
   };
 
@@ -112,7 +127,7 @@ export class ClusterWatchers {
       for (const r of u.updated) {
         if (clock.due()) await clock.yield();
         try {
-          this.applyCluster(r.name, r.value, u.versionInfo, rejected);
+          this.applyCluster(r.name, r.value, keepOf(r.value, r.bytes, this.decodeCluster), u.versionInfo, rejected);
         } catch (e) {
           const issue = applyIssue(r.name, e);
           rejected.push(issue);
@@ -135,14 +150,14 @@ export class ClusterWatchers {
   }
 
   /** Validates, subscribes to the EDS of, and adds or updates one CDS cluster; a failure adds nothing. */
-  private applyCluster(name: string, value: Canonical, versionInfo: string, rejected: ResourceIssue[]): void {
+  private applyCluster(name: string, value: Canonical, kept: KeptValue, versionInfo: string, rejected: ResourceIssue[]): void {
     const existing = this.cm.find(name);
     if (existing && !existing.addedViaApi) {
       // Envoy: ClusterManagerImpl::addOrUpdateCluster refuses a bootstrap cluster; CDS ACKs.
       log.debug('cds: add/update cluster %s skipped: a static cluster has that name', name);
       return;
     }
-    const parsed = this.cm.parse(value, '');
+    const parsed = this.cm.parse(value, '', kept);
     if (!parsed.ok) {
       const issues = parsed.errors.map((e) => ({ name, path: e.path, message: e.message }));
       rejected.push(...issues);
@@ -150,7 +165,7 @@ export class ClusterWatchers {
       return;
     }
     // Subscribe first: an unusable eds_config throws here, before the cluster is added.
-    const next = edsSubOf(value);
+    const next = this.edsSubOf(value);
     const prev = this.edsByCluster.get(name);
     const same = sameSub(prev, next);
     if (next && !same) this.client.watch(ENDPOINT, next.serviceName, next.configSource, 'eds_cluster_config.eds_config');
@@ -168,9 +183,9 @@ export class ClusterWatchers {
       throw e;
     }
     this.holdSecrets(name, secretNames);
-    this.clusterRecords.accept(name, value, versionInfo);
+    this.clusterRecords.accept(name, kept, versionInfo);
     if (!same) {
-      if (prev) this.byEdsName.get(prev.serviceName)?.delete(name);
+      if (prev) this.byEdsName.delete(prev.serviceName, name);
       if (next) {
         this.edsByCluster.set(name, next);
         this.addUser(next.serviceName, name);
@@ -197,21 +212,26 @@ export class ClusterWatchers {
     const prev = this.edsByCluster.get(cluster);
     if (!prev) return;
     this.edsByCluster.delete(cluster);
-    this.byEdsName.get(prev.serviceName)?.delete(cluster);
+    this.byEdsName.delete(prev.serviceName, cluster);
     this.unwatchEds(prev);
   }
 
   private addUser(serviceName: string, cluster: string): void {
-    let users = this.byEdsName.get(serviceName);
-    if (!users) this.byEdsName.set(serviceName, (users = new Set()));
-    users.add(cluster);
+    this.byEdsName.add(serviceName, cluster);
+  }
+
+  /** The EDS name and config source a cluster subscribes with, undefined unless it is an EDS cluster. */
+  private edsSubOf(c: Canonical): EdsSub | undefined {
+    if (c.type !== 'EDS' || c.load_assignment !== undefined) return undefined;
+    const eds = c.eds_cluster_config as Canonical | undefined;
+    const sn = typeof eds?.service_name === 'string' && eds.service_name !== '' ? eds.service_name : String(c.name);
+    return { serviceName: sn, configSource: this.configSources.shared(eds?.eds_config as Canonical | undefined) };
   }
 
   /** Drops a subscription whose cluster was already taken out of byEdsName. */
   private unwatchEds(prev: EdsSub): void {
     this.client.unwatch(ENDPOINT, prev.serviceName, prev.configSource);
-    if (this.byEdsName.get(prev.serviceName)?.size) return;
-    this.byEdsName.delete(prev.serviceName);
+    if (this.byEdsName.has(prev.serviceName)) return;
     this.endpointRecords.forget(prev.serviceName);
   }
 
@@ -225,7 +245,7 @@ export class ClusterWatchers {
         const issues = res.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
         rejected.push(...issues);
         this.endpointRecords.reject(r.name, issueText(issues), u.versionInfo, r.value);
-      } else this.endpointRecords.accept(r.name, r.value, u.versionInfo);
+      } else this.endpointRecords.accept(r.name, keepOf(r.value, r.bytes, this.decodeAssignment), u.versionInfo);
     }
     // A withdrawn assignment empties the clusters that use it.
     for (const name of u.removed) {
@@ -244,7 +264,7 @@ export class ClusterWatchers {
   /** Bootstrap EDS clusters without an inline assignment subscribe to theirs too. */
   watchStaticEds(clusters: readonly Canonical[]): void {
     for (const c of clusters) {
-      const sub = edsSubOf(c);
+      const sub = this.edsSubOf(c);
       if (!sub) continue;
       this.client.watch(ENDPOINT, sub.serviceName, sub.configSource, `static_resources.clusters[${String(c.name)}].eds_cluster_config.eds_config`);
       this.addUser(sub.serviceName, String(c.name));

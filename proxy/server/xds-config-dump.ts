@@ -2,6 +2,7 @@
 // warming, draining), RDS route configurations and EDS assignments, each with its version and
 // last update, and Envoy's error_state for a resource whose latest version was rejected.
 import type { Canonical } from '../config/canonical';
+import { keptValue } from '../config/kept-value';
 import { CLUSTER, LISTENER } from '../../xds-client/type-urls';
 import type { DynamicDumps } from './config-dump';
 import type { DataPlane } from './data-plane';
@@ -39,7 +40,7 @@ function errorState(e: RejectedRecord | undefined, type: string, any: AnyEncoder
 function plainRecords(rec: XdsRecords, type: string, field: string, any: AnyEncoder): object[] {
   const out: object[] = [];
   for (const [name, r] of rec.entries()) {
-    out.push({ version_info: r.versionInfo, [field]: any(type, r.value), last_updated: r.lastUpdated.toISOString(), ...errorState(rec.errorOf(name), type, any) });
+    out.push({ version_info: r.versionInfo, [field]: any(type, keptValue(r.value)), last_updated: new Date(r.lastUpdated).toISOString(), ...errorState(rec.errorOf(name), type, any) });
   }
   for (const [name, e] of rec.errors()) if (!rec.has(name)) out.push(errorState(e, type, any));
   return out;
@@ -51,7 +52,7 @@ export function xdsDumps(w: XdsWiring, dp: DataPlane, any: AnyEncoder): DynamicD
   const clusterEntry = (e: (typeof cd.dynamicActive)[number]): object => ({
     ...(e.versionInfo ? { version_info: e.versionInfo } : {}),
     cluster: any(CLUSTER_T, e.cluster),
-    last_updated: e.lastUpdated.toISOString(),
+    last_updated: new Date(e.lastUpdated).toISOString(),
     ...errorState(crec.errorOf(String(e.cluster.name)), CLUSTER_T, any),
   });
   const known = new Set([...cd.dynamicActive, ...cd.dynamicWarming].map((e) => String(e.cluster.name)));
@@ -98,7 +99,7 @@ function secretDumps(sw: SecretWatchers, any: AnyEncoder): { dynamic_active_secr
   const rec = sw.records;
   const active: object[] = [];
   for (const [name, r] of rec.entries()) {
-    active.push({ name, version_info: r.versionInfo, last_updated: r.lastUpdated.toISOString(), secret: any(SECRET_T, r.value), ...errorState(rec.errorOf(name), SECRET_T, any) });
+    active.push({ name, version_info: r.versionInfo, last_updated: new Date(r.lastUpdated).toISOString(), secret: any(SECRET_T, keptValue(r.value)), ...errorState(rec.errorOf(name), SECRET_T, any) });
   }
   const warming = sw.warmingNames().map((name) => ({ name, ...errorState(rec.errorOf(name), SECRET_T, any) }));
   return { dynamic_active_secrets: active, dynamic_warming_secrets: warming };

@@ -20,6 +20,7 @@ import { LISTENER, ROUTE } from '../../xds-client/type-urls';
 import type { RdsRouteSources } from './rds-route-sources';
 import { CountedSubscriptions, NamedRef } from './counted-subscriptions';
 import { XdsRecords } from './xds-records';
+import { keepOf } from '../config/kept-value';
 import { SecretWatchers, sdsRefsOfListener } from './xds-secret-watchers';
 
 const log = getLogger('config');
@@ -71,6 +72,8 @@ export class ListenerWatchers {
   /** LDS updates and warmed-listener builds, one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly routeRefs: CountedSubscriptions;
+  /** A route configuration's accepted bytes back to its value (config_dump): see kept-value.ts. */
+  private readonly decodeRoute = (b: Buffer): Canonical => this.client.decodeAccepted(ROUTE, b) as Canonical;
   private readonly pending = new Map<string, PendingListener>();
   private firstResponse: (() => void) | undefined;
   private readonly firstLds: Promise<void>;
@@ -267,7 +270,7 @@ export class ListenerWatchers {
       }
       // The atomic swap: new requests match the new table, requests in flight keep their entry.
       this.routes.source(r.name).table = t.value;
-      this.routeRecords.accept(r.name, r.value, u.versionInfo);
+      this.routeRecords.accept(r.name, keepOf(r.value, r.bytes, this.decodeRoute), u.versionInfo);
     }
     // Envoy keeps serving the last table of a withdrawn route configuration.
     for (const name of u.removed) this.routeRecords.forget(name);

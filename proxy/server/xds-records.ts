@@ -1,12 +1,16 @@
 // What /config_dump shows of xDS resources the managers do not keep themselves (route
 // configurations, endpoint assignments) and, for every type, the last rejection of each
 // resource (Envoy's error_state: details, version and time of the failed attempt).
+// Accepted values are kept as their bytes when the xDS client had them (kept-value.ts), and the
+// time as epoch milliseconds: one record per EDS assignment, 10,000 in a big mesh.
 import type { Canonical } from '../config/canonical';
+import type { KeptValue } from '../config/kept-value';
 
 export interface AcceptedRecord {
-  readonly value: Canonical;
+  readonly value: KeptValue;
   readonly versionInfo: string;
-  readonly lastUpdated: Date;
+  /** Epoch milliseconds. */
+  readonly lastUpdated: number;
 }
 
 export interface RejectedRecord {
@@ -20,8 +24,11 @@ export class XdsRecords {
   private readonly accepted = new Map<string, AcceptedRecord>();
   private readonly rejected = new Map<string, RejectedRecord>();
 
-  accept(name: string, value: Canonical, versionInfo: string): void {
-    this.accepted.set(name, { value, versionInfo, lastUpdated: new Date() });
+  /** `keepAccepted` false: only rejections are recorded (the manager keeps what it accepted, as clusters). */
+  constructor(private readonly keepAccepted = true) {}
+
+  accept(name: string, value: KeptValue, versionInfo: string): void {
+    if (this.keepAccepted) this.accepted.set(name, { value, versionInfo, lastUpdated: Date.now() });
     this.rejected.delete(name);
   }
 

@@ -72,12 +72,22 @@ const BREAKER_STAT_NAMES: DeferredStatNames = {
 
 /** A cluster's deferred `*_open` gauges: all created together when the first limit moves. */
 class LazyOpenGauges {
-  readonly limits: Limit[] = [];
+  /** Limits waiting for their gauge; exactly sized (see exact-array.ts) as it lives with the cluster. */
+  limits: Limit[] = [];
+  materialized = false;
   constructor(private readonly scope: StatsScope) {}
+  add(more: readonly Limit[]): void {
+    this.limits = this.limits.concat(more);
+  }
   materialize(): void {
+    this.materialized = true;
     undeferStats(this.scope, BREAKER_STAT_NAMES);
     for (const n of BREAKER_STAT_NAMES.gauges) this.scope.gauge(n);
     for (const l of this.limits) l.attach(this.scope.gauge(l.openName));
+    this.limits = [];
+  }
+  gauge(name: string): Gauge {
+    return this.scope.gauge(name);
   }
 }
 
@@ -91,7 +101,6 @@ class Limit implements ResourceLimit {
     readonly openName = '',
   ) {
     remaining?.set(max);
-    lazy?.limits.push(this);
   }
   attach(open: Gauge): void {
     this.open = open;
@@ -167,20 +176,35 @@ function buildLazy(t: Thresholds, lazy: LazyOpenGauges, prio: 'default' | 'high'
   // The gauge names are the shared strings of BREAKER_STAT_NAMES (OPEN_GAUGES order), not new ones per cluster.
   const names = BREAKER_STAT_NAMES.gauges;
   const base = prio === 'default' ? 0 : OPEN_GAUGES.length;
-  return {
-    connections: new Limit(t.maxConnections, undefined, undefined, lazy, names[base]),
-    pendingRequests: new Limit(t.maxPendingRequests, undefined, undefined, lazy, names[base + 1]),
-    requests: new Limit(t.maxRequests, undefined, undefined, lazy, names[base + 2]),
-    retries: new Limit(t.maxRetries, undefined, undefined, lazy, names[base + 3]),
-  };
+  const on = lazy.materialized;
+  const limit = (max: number, i: number): Limit =>
+    on ? new Limit(max, lazy.gauge(names[base + i]), undefined) : new Limit(max, undefined, undefined, lazy, names[base + i]);
+  const r = { connections: limit(t.maxConnections, 0), pendingRequests: limit(t.maxPendingRequests, 1), requests: limit(t.maxRequests, 2), retries: limit(t.maxRetries, 3) };
+  if (!on) lazy.add([r.connections, r.pendingRequests, r.requests, r.retries]);
+  return r;
+}
+
+/**
+ * The lazy form's priorities: the router uses only the default one, so the high one's limits
+ * (four objects per cluster) are built the first time something asks for them (the admin view).
+ */
+class LazyResources {
+  readonly default: ClusterResources;
+  private highLimits: ClusterResources | undefined;
+  constructor(
+    private readonly cfg: CircuitBreakersConfig,
+    private readonly lazy: LazyOpenGauges,
+  ) {
+    this.default = buildLazy(cfg.default, lazy, 'default');
+  }
+  get high(): ClusterResources {
+    return (this.highLimits ??= buildLazy(this.cfg.high, this.lazy, 'high'));
+  }
 }
 
 const lazyOk = (t: Thresholds): boolean => !t.trackRemaining && t.retryBudget === undefined;
 
 export function buildResources(cfg: CircuitBreakersConfig, scope: StatsScope | undefined): { readonly default: ClusterResources; readonly high: ClusterResources } {
-  if (scope && lazyOk(cfg.default) && lazyOk(cfg.high) && deferStats(scope, BREAKER_STAT_NAMES)) {
-    const lazy = new LazyOpenGauges(scope);
-    return { default: buildLazy(cfg.default, lazy, 'default'), high: buildLazy(cfg.high, lazy, 'high') };
-  }
+  if (scope && lazyOk(cfg.default) && lazyOk(cfg.high) && deferStats(scope, BREAKER_STAT_NAMES)) return new LazyResources(cfg, new LazyOpenGauges(scope));
   return { default: build(cfg.default, scope, 'default'), high: build(cfg.high, scope, 'high') };
 }

@@ -1,6 +1,7 @@
 // envoy.config.cluster.v3.Cluster (canonical form) -> ClusterConfig: validated once, immutable,
 // every error naming its field path. The cluster manager builds clusters only from this.
 import type { Canonical } from '../config/canonical';
+import { EncodedValue, keptValue, type KeptValue } from '../config/kept-value';
 import { ConfigIssue, IssueSink, Result } from '../config/result';
 import type { ExtensionRegistry } from '../registry/registry';
 import { CircuitBreakersConfig, parseCircuitBreakers } from './circuit-breakers';
@@ -54,20 +55,24 @@ export interface ClusterConfig {
   readonly transportSocket: Canonical | undefined;
   readonly transportSocketMatches: readonly Canonical[];
   readonly metadata: Canonical | undefined;
-  /** The canonical Cluster: config_dump and change detection (clusterKey, clusterInfoKey). */
-  readonly canonical: Canonical;
+  /** An inline load_assignment was given (an EDS cluster then starts with its hosts). */
+  readonly hasLoadAssignment: boolean;
+  /** The canonical Cluster, kept for config_dump and change detection (clusterKey, clusterInfoKey). */
+  readonly kept: KeptValue;
 }
 
-// The digests are taken the first time a cluster is compared with its update, not for each of the
-// thousands of clusters a push adds (two JSON texts and hashes each were ~15% of a CDS apply).
-const keys = new WeakMap<ClusterConfig, string>();
-const infoKeys = new WeakMap<ClusterConfig, string>();
+// The digests are taken when a cluster is compared with its update, not for each of the thousands
+// of clusters a push adds (two JSON texts and hashes each were ~15% of a CDS apply), and are not
+// kept: a digest per cluster would stay in memory for good after the first update of each.
+
+/** The canonical Cluster the config was built from. */
+export function clusterCanonical(cfg: ClusterConfig): Canonical {
+  return keptValue(cfg.kept);
+}
 
 /** Digest of the whole cluster: an update with the same key changes nothing. */
 export function clusterKey(cfg: ClusterConfig): string {
-  let k = keys.get(cfg);
-  if (k === undefined) keys.set(cfg, (k = stableKey(cfg.canonical)));
-  return k;
+  return stableKey(clusterCanonical(cfg));
 }
 
 /**
@@ -76,9 +81,22 @@ export function clusterKey(cfg: ClusterConfig): string {
  * outlier detection.
  */
 export function clusterInfoKey(cfg: ClusterConfig): string {
-  let k = infoKeys.get(cfg);
-  if (k === undefined) infoKeys.set(cfg, (k = stableKey(pick(cfg.canonical, INFO_FIELDS))));
-  return k;
+  return stableKey(pick(clusterCanonical(cfg), INFO_FIELDS));
+}
+
+/** Both kept as the same bytes: equal without decoding either. */
+function sameBytes(a: ClusterConfig, b: ClusterConfig): boolean {
+  return a.kept instanceof EncodedValue && b.kept instanceof EncodedValue && a.kept.bytes.equals(b.kept.bytes);
+}
+
+/** `b` changes nothing of `a` (clusterKey). */
+export function sameCluster(a: ClusterConfig, b: ClusterConfig): boolean {
+  return sameBytes(a, b) || clusterKey(a) === clusterKey(b);
+}
+
+/** `b` can keep the ClusterInfo built from `a` (clusterInfoKey). */
+export function sameClusterInfo(a: ClusterConfig, b: ClusterConfig): boolean {
+  return sameBytes(a, b) || clusterInfoKey(a) === clusterInfoKey(b);
 }
 
 const TYPES = new Set(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST']);
@@ -103,7 +121,12 @@ const INFO_FIELDS = [
   'metadata',
 ];
 
+// The settings of a cluster that sets none of their fields (most): shared, as 10,000 clusters' copies add up.
+const DEFAULT_DNS: DnsConfig = Object.freeze({ refreshRateMs: 5000, failureRefreshBaseMs: 0, failureRefreshMaxMs: 0, respectTtl: false, family: 'AUTO' });
+const DEFAULT_ORIGINAL_DST: OriginalDstConfig = Object.freeze({ cleanupIntervalMs: 5000, useHttpHeader: false, httpHeaderName: 'x-envoy-original-dst-host', portOverride: 0 });
+
 function parseDns(c: Canonical, path: string, sink: IssueSink): DnsConfig {
+  if (c.dns_refresh_rate === undefined && c.dns_failure_refresh_rate === undefined && c.dns_lookup_family === undefined && c.respect_dns_ttl === undefined) return DEFAULT_DNS;
   const rate = typeof c.dns_refresh_rate === 'number' ? c.dns_refresh_rate : 5000;
   if (c.dns_refresh_rate !== undefined && !(rate > 1)) sink.error(`${path}.dns_refresh_rate`, 'value must be greater than 1ms');
   const fr = c.dns_failure_refresh_rate as Canonical | undefined;
@@ -121,6 +144,7 @@ function parseDns(c: Canonical, path: string, sink: IssueSink): DnsConfig {
 }
 
 function parseOriginalDst(c: Canonical, sink: IssueSink, path: string): OriginalDstConfig {
+  if (c.original_dst_lb_config === undefined && c.cleanup_interval === undefined) return DEFAULT_ORIGINAL_DST;
   const o = c.original_dst_lb_config as Canonical | undefined;
   const port = typeof o?.upstream_port_override === 'number' ? o.upstream_port_override : 0;
   if (port > 65535) sink.error(`${path}.original_dst_lb_config.upstream_port_override`, 'value must be less than or equal to 65535');
@@ -143,7 +167,7 @@ function pick(c: Canonical, fields: readonly string[]): Record<string, unknown> 
  * Validates one Cluster. `path` prefixes every issue (e.g. `static_resources.clusters[2]`).
  * `registry` decides whether a `cluster_type` extension is known.
  */
-export function parseCluster(c: Canonical, path: string, registry?: ExtensionRegistry): Result<ClusterConfig> {
+export function parseCluster(c: Canonical, path: string, registry?: ExtensionRegistry, kept: KeptValue = c): Result<ClusterConfig> {
   const sink = new IssueSink();
   const p = (f: string): string => (path ? `${path}.${f}` : f);
   const name = typeof c.name === 'string' ? c.name : '';
@@ -239,7 +263,8 @@ export function parseCluster(c: Canonical, path: string, registry?: ExtensionReg
     transportSocket: c.transport_socket as Canonical | undefined,
     transportSocketMatches: (c.transport_socket_matches as Canonical[] | undefined) ?? [],
     metadata: c.metadata as Canonical | undefined,
-    canonical: c,
+    hasLoadAssignment: cla !== undefined,
+    kept,
   });
   return sink.result(value);
 }

@@ -135,7 +135,7 @@ export function startDiscovery(cluster: ClusterImpl): Discovery {
       return NONE;
     }
     case 'EDS': {
-      if (cfg.canonical.load_assignment !== undefined) {
+      if (cfg.hasLoadAssignment) {
         const specs: HostSpec[] = [];
         for (const e of cfg.assignment.endpoints) {
           const s = staticSpec(e);

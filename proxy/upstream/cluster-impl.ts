@@ -6,6 +6,7 @@
 import type { Canonical } from '../config/canonical';
 import { IssueSink, Result } from '../config/result';
 import type { ClusterConfig } from './cluster-config';
+import { exactArray } from '../common/exact-array';
 import { ClusterInfoImpl } from './cluster-info';
 import { HealthCheckStats } from './cluster-stats';
 import { addressString, EdsHealth, parseLoadAssignment } from './endpoint-config';
@@ -48,7 +49,6 @@ const ACTIVE_HC_FLAGS =
 export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   readonly prioritySet: PrioritySet;
   hosts: HostImpl[] = [];
-  private byAddress = new Map<string, HostImpl>();
   private lb: LoadBalancer | undefined;
   providedLb: ClusterProvidedLb | undefined;
   readonly outlier: OutlierDetector | undefined;
@@ -68,7 +68,8 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   discovery: { stop(): void } | undefined;
   addedViaApi = false;
   versionInfo = '';
-  lastUpdated = new Date();
+  /** Epoch milliseconds (a Date per cluster is ~100 bytes). */
+  lastUpdated = Date.now();
 
   constructor(
     readonly config: ClusterConfig,
@@ -89,7 +90,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     const hcStats = config.healthChecks.length > 0 ? new HealthCheckStats(info.stats) : undefined;
     this.checkers = config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this));
     if (previous !== undefined && previous.info === info) {
-      this.carried = previous.byAddress;
+      this.carried = previous.byAddress();
       this.carriedHadHc = previous.checkers.length > 0;
     }
     this.rebuild();
@@ -130,13 +131,14 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
 
   /** Replaces the host list; returns whether membership changed. Starts checks on new hosts. */
   setHosts(specs: readonly HostSpec[]): boolean {
+    const current = this.byAddress();
     const next = new Map<string, HostImpl>();
     const list: HostImpl[] = [];
     let changed = false;
     for (const s of specs) {
       const key = addressString(s.address);
       if (next.has(key)) continue;
-      let h = this.byAddress.get(key);
+      let h = current.get(key);
       let fresh = false;
       let adopted = false;
       if (h === undefined && this.carried !== undefined) {
@@ -168,14 +170,13 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
       list.push(h);
       if (fresh || adopted) this.attach(h, fresh || (adopted && !this.carriedHadHc), adopted);
     }
-    for (const [key, h] of this.byAddress) {
+    for (const [key, h] of current) {
       if (!next.has(key)) {
         changed = true;
         this.detach(h, true);
       }
     }
-    this.byAddress = next;
-    this.hosts = list;
+    this.hosts = exactArray(list);
     this.hostsKnown = true;
     if (changed) {
       this.info.clusterStats.membership_change.inc();
@@ -185,12 +186,21 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     return changed;
   }
 
-  /** Adds one host (ORIGINAL_DST creates hosts on demand). */
+  /**
+   * The hosts by address, built when asked: membership changes are rare, and a Map kept per
+   * cluster (~250 bytes with one host) would cost 10,000 clusters 2.5 MB for nothing.
+   */
+  private byAddress(): Map<string, HostImpl> {
+    const m = new Map<string, HostImpl>();
+    for (const h of this.hosts) m.set(h.addressString, h);
+    return m;
+  }
+
+  /** Adds one host (ORIGINAL_DST creates hosts on demand; its balancer indexes them, so a new one is rare). */
   addHost(h: HostImpl): void {
     const key = h.addressString;
-    if (this.byAddress.has(key)) return;
-    this.byAddress.set(key, h);
-    this.hosts.push(h);
+    if (this.hosts.some((x) => x.addressString === key)) return;
+    this.hosts = [...this.hosts, h];
     if (this.outlier !== undefined) this.outlier.addHost(h);
     this.info.clusterStats.membership_change.inc();
     this.rebuild();
@@ -200,10 +210,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   removeHosts(gone: readonly HostImpl[]): void {
     if (gone.length === 0) return;
     const set = new Set(gone);
-    for (const h of gone) {
-      this.byAddress.delete(h.addressString);
-      this.detach(h, true);
-    }
+    for (const h of gone) this.detach(h, true);
     this.hosts = this.hosts.filter((h) => !set.has(h));
     this.info.clusterStats.membership_change.inc();
     this.rebuild();

@@ -4,13 +4,15 @@
 // whose config is unchanged does nothing; one that keeps every setting ClusterInfo depends on
 // keeps the ClusterInfo and the hosts (pools, stats, health) of addresses that stay.
 import type { Canonical } from '../config/canonical';
+import type { KeptValue } from '../config/kept-value';
+import { NameIndex } from '../common/name-index';
 import { ConfigIssue, IssueSink, Result } from '../config/result';
 import type { ExtensionRegistry } from '../registry/registry';
 import type { Counter, Gauge, StatsScope } from '../stats/types';
 import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
 import type { AdminClusterView } from '../../admin/admin-target';
 import { clusterAdminView } from './cluster-admin-view';
-import { ClusterConfig, clusterInfoKey, clusterKey, parseCluster } from './cluster-config';
+import { ClusterConfig, clusterCanonical, parseCluster, sameCluster, sameClusterInfo } from './cluster-config';
 import { startDiscovery } from './cluster-discovery';
 import { ClusterImpl, PoolFactories } from './cluster-impl';
 import { ClusterInfoImpl } from './cluster-info';
@@ -39,7 +41,8 @@ export type AddClusterResult = 'added' | 'updated' | 'unchanged';
 export interface ClusterDumpEntry {
   readonly cluster: Canonical;
   readonly versionInfo: string;
-  readonly lastUpdated: Date;
+  /** Epoch milliseconds. */
+  readonly lastUpdated: number;
 }
 
 class ManagerStats {
@@ -75,7 +78,7 @@ export class ClusterManagerImpl implements ClusterManager {
    * without scanning all of them (10,000 assignments x 10,000 clusters). Entries are added with a
    * cluster and pruned when found stale; updateEndpoints still checks each candidate.
    */
-  private readonly byEdsName = new Map<string, Set<string>>();
+  private readonly byEdsName = new NameIndex();
   private readonly stats: ManagerStats;
   private closed = false;
 
@@ -110,8 +113,8 @@ export class ClusterManagerImpl implements ClusterManager {
   }
 
   /** Validates a canonical Cluster with this manager's registry. */
-  parse(c: Canonical, path: string): Result<ClusterConfig> {
-    return parseCluster(c, path, this.options.registry);
+  parse(c: Canonical, path: string, kept?: KeptValue): Result<ClusterConfig> {
+    return parseCluster(c, path, this.options.registry, kept);
   }
 
   /** Validates and adds every bootstrap cluster; returns all issues (nothing is added on error). */
@@ -140,8 +143,8 @@ export class ClusterManagerImpl implements ClusterManager {
     if (this.closed) throw new Error('cluster manager is shut down');
     const viaApi = opts.addedViaApi === true;
     const current = this.warming.get(cfg.name) ?? this.active.get(cfg.name);
-    if (current !== undefined && clusterKey(current.config) === clusterKey(cfg)) return 'unchanged';
-    const shared = current !== undefined && clusterInfoKey(current.info.builtFrom) === clusterInfoKey(cfg);
+    if (current !== undefined && sameCluster(current.config, cfg)) return 'unchanged';
+    const shared = current !== undefined && sameClusterInfo(current.info.builtFrom, cfg);
     const info = shared ? current.info : new ClusterInfoImpl(cfg, this.options.stats, this.options.deferredStats === true);
     // Hosts (and their pools) move to the new version only when the ClusterInfo is shared.
     if (shared) current.handOver();
@@ -150,9 +153,7 @@ export class ClusterManagerImpl implements ClusterManager {
     cluster.versionInfo = opts.versionInfo ?? '';
     if (cfg.type === 'EDS') {
       const eds = cfg.edsServiceName ?? cfg.name;
-      let names = this.byEdsName.get(eds);
-      if (names === undefined) this.byEdsName.set(eds, (names = new Set()));
-      names.add(cfg.name);
+      this.byEdsName.add(eds, cfg.name);
     }
     if (opts.initTarget) cluster.holdInitFor(opts.initTarget);
     cluster.start();
@@ -198,9 +199,7 @@ export class ClusterManagerImpl implements ClusterManager {
     for (const c of [a, w]) {
       if (c?.config.type !== 'EDS') continue;
       const eds = c.config.edsServiceName ?? c.config.name;
-      const names = this.byEdsName.get(eds);
-      names?.delete(name);
-      if (names?.size === 0) this.byEdsName.delete(eds);
+      this.byEdsName.delete(eds, name);
     }
     w?.shutdown();
     a?.shutdown();
@@ -219,16 +218,15 @@ export class ClusterManagerImpl implements ClusterManager {
     const name = String(cla.cluster_name ?? '');
     let applied = 0;
     const issues: ConfigIssue[] = [];
-    const candidates = this.byEdsName.get(name);
-    if (candidates === undefined) return { ok: true, value: 0, warnings: [] };
+    if (!this.byEdsName.has(name)) return { ok: true, value: 0, warnings: [] };
     const uses = (c: ClusterImpl | undefined): c is ClusterImpl => c !== undefined && c.config.type === 'EDS' && (c.config.edsServiceName ?? c.config.name) === name;
     const targets: ClusterImpl[] = [];
-    for (const clusterName of candidates) {
+    for (const clusterName of this.byEdsName.values(name)) {
       const a = this.active.get(clusterName);
       const w = this.warming.get(clusterName);
-      if (!uses(a) && !uses(w)) candidates.delete(clusterName);
+      if (!uses(a) && !uses(w)) this.byEdsName.delete(name, clusterName);
     }
-    if (candidates.size === 0) this.byEdsName.delete(name);
+    const candidates = this.byEdsName.values(name);
     // Active clusters first, then warming ones, as before the index.
     for (const clusterName of candidates) {
       const a = this.active.get(clusterName);
@@ -274,7 +272,7 @@ export class ClusterManagerImpl implements ClusterManager {
     readonly dynamicActive: ClusterDumpEntry[];
     readonly dynamicWarming: ClusterDumpEntry[];
   } {
-    const entry = (c: ClusterImpl): ClusterDumpEntry => ({ cluster: c.config.canonical, versionInfo: c.versionInfo, lastUpdated: c.lastUpdated });
+    const entry = (c: ClusterImpl): ClusterDumpEntry => ({ cluster: clusterCanonical(c.config), versionInfo: c.versionInfo, lastUpdated: c.lastUpdated });
     const st: ClusterDumpEntry[] = [];
     const da: ClusterDumpEntry[] = [];
     for (const c of this.active.values()) (c.addedViaApi ? da : st).push(entry(c));

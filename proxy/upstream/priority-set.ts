@@ -5,6 +5,7 @@
 import { EdfScheduler } from './edf-scheduler';
 import { HealthFlag, HostImpl } from './host';
 import { computePriorityLoad, PriorityCounts, PriorityLoad } from './priority-load';
+import { exactArray } from '../common/exact-array';
 
 export interface LocalityGroup {
   readonly key: string;
@@ -63,9 +64,16 @@ export interface PrioritySetOptions {
   readonly excludePendingHc: boolean;
 }
 
+/** The load of a cluster with one healthy priority, shared by every such cluster (never written). */
+const ALL_TO_P0: PriorityLoad = Object.freeze({ healthy: Object.freeze([100]), degraded: Object.freeze([0]), panic: Object.freeze([false]) }) as unknown as PriorityLoad;
+
+function shared(l: PriorityLoad): PriorityLoad {
+  return l.healthy.length === 1 && l.healthy[0] === 100 && l.degraded[0] === 0 && !l.panic[0] ? ALL_TO_P0 : l;
+}
+
 export class PrioritySet {
   sets: HostSet[] = [new HostSet(0)];
-  load: PriorityLoad = { healthy: [100], degraded: [0], panic: [false] };
+  load: PriorityLoad = ALL_TO_P0;
   /** Sums over priorities, for the membership gauges. */
   total = 0;
   healthyCount = 0;
@@ -106,17 +114,25 @@ export class PrioritySet {
         }
       }
     }
+    for (const s of sets) {
+      s.hosts = exactArray(s.hosts);
+      // All hosts healthy (the common case): one list serves both.
+      s.healthy = s.healthy.length === s.hosts.length ? s.hosts : exactArray(s.healthy);
+      s.degraded = exactArray(s.degraded);
+    }
     if (o.localityWeighted) for (const s of sets) this.groupLocalities(s, excludeMask);
-    this.sets = sets;
+    this.sets = exactArray(sets);
     this.total = hosts.length;
     this.healthyCount = healthy;
     this.degradedCount = degraded;
     this.excludedCount = excluded;
     this.maxWeight = maxWeight;
-    this.load = computePriorityLoad(
-      sets.map((s) => s.counts(o.overprovisioningFactor)),
-      o.panicThreshold,
-      o.weightedPriorityHealth,
+    this.load = shared(
+      computePriorityLoad(
+        sets.map((s) => s.counts(o.overprovisioningFactor)),
+        o.panicThreshold,
+        o.weightedPriorityHealth,
+      ),
     );
   }
 
