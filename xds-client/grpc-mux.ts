@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { Client, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { BackoffOptions, JitteredBackoff } from './backoff';
-import { cachedOf, decodeBatch } from './resource-batch';
+import { cachedOf, DecodeOnRead, decodeBatch } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { GrpcTarget } from './grpc-target';
 import { deltaProtocol, ParsedResponse, Protocol, sotwProtocol } from './protocol';
@@ -297,6 +297,7 @@ export class GrpcMux {
       codec: this.o.codec,
       cache: st.accepted,
       wanted: (name) => st.wants(name),
+      keepValues: watcher.decodeOnRead !== true,
     });
     if (!batch.ok) {
       for (const r of p.resources) if (r.name) st.timers.disarm(r.name);
@@ -321,7 +322,11 @@ export class GrpcMux {
       outcome = await watcher.onUpdate({
         typeUrl: p.typeUrl,
         versionInfo: p.versionInfo,
-        updated: updated.map((i) => ({ name: i.name, version: i.version, value: i.value, bytes: i.bytes })),
+        updated: updated.map((i) =>
+          watcher.decodeOnRead === true && i.value === undefined
+            ? new DecodeOnRead(i.name, i.version, i.bytes, p.typeUrl, this.o.codec)
+            : { name: i.name, version: i.version, value: i.value, bytes: i.bytes },
+        ),
         removed,
         source: this.o.source,
       });

@@ -47,6 +47,25 @@ export interface BatchOptions {
   readonly cache: ReadonlyMap<string, CachedResource>;
   /** Names worth decoding; others are skipped (a named subscription ignores what it did not ask for). */
   readonly wanted?: (name: string) => boolean;
+  /** False: resources are decoded to be validated, and the values dropped (see TypeWatcher.decodeOnRead). */
+  readonly keepValues?: boolean;
+}
+
+/** A resource whose value is decoded from its (validated) bytes on each read. */
+export class DecodeOnRead {
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    readonly bytes: Buffer,
+    private readonly typeUrl: string,
+    private readonly codec: XdsCodec,
+  ) {}
+
+  get value(): unknown {
+    const res = this.codec.decodeResource(this.typeUrl, this.bytes);
+    if (!res.ok) throw new Error(`${this.name}: accepted bytes no longer decode: ${res.errors.map((e) => e.message).join('; ')}`);
+    return res.value;
+  }
 }
 
 /** Decodes a response's resources; one bad resource rejects the whole response, as Envoy does. */
@@ -90,7 +109,7 @@ export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions):
         for (const e of res.errors) issues.push({ name, path: e.path, message: e.message });
       } else {
         // A copy, so the accepted set does not pin whole response buffers in memory.
-        items.push({ name, version, bytes: Buffer.from(r.bytes), value: res.value, changed: true });
+        items.push({ name, version, bytes: Buffer.from(r.bytes), value: o.keepValues === false && r.bytes.length < SLICED_DECODE_BYTES ? undefined : res.value, changed: true });
       }
     }
     if (performance.now() - sliceStart >= o.sliceMs) {

@@ -78,6 +78,13 @@ export interface ResourceIssue {
 export type UpdateOutcome = { readonly accepted: true } | { readonly rejected: readonly ResourceIssue[] };
 
 export interface TypeWatcher<T = unknown> {
+  /**
+   * Resources from gRPC sources are validated when they arrive but their `value` is decoded anew
+   * on each read (read it once). A push of 10,000 clusters then keeps no decoded tree alive while
+   * it is applied: held for the whole apply, they survived every young-generation collection and
+   * were copied each time, the larger part of the push's garbage-collection pauses.
+   */
+  readonly decodeOnRead?: boolean;
   /** Applies an update; void means accepted. While a promise is pending, later responses wait. */
   onUpdate(update: ResourceUpdate<T>): UpdateOutcome | void | Promise<UpdateOutcome | void>;
   /** A watched name (or '*' for a wildcard type) had not arrived within initial_fetch_timeout. */

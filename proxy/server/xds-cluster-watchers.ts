@@ -31,21 +31,29 @@ interface EdsSub {
  * subscriptions do not each keep their own decoded copy alive. Bounded: past the bound, not shared.
  */
 class ConfigSources {
-  private readonly byText = new Map<string, Canonical>();
+  private readonly known: Canonical[] = [];
 
   shared(cs: Canonical | undefined): Canonical | undefined {
     if (cs === undefined) return undefined;
-    const text = JSON.stringify(cs);
-    const known = this.byText.get(text);
-    if (known !== undefined) return known;
-    if (this.byText.size < 64) this.byText.set(text, cs);
+    for (const k of this.known) if (sameTree(k, cs)) return k;
+    if (this.known.length < 16) this.known.push(cs);
     return cs;
   }
 }
 
+/** Deep equality of two decoded values (plain objects, arrays, scalars): a handful of fields here. */
+function sameTree(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
 /** Same EDS subscription: the same service name through the same config source. */
 function sameSub(a: EdsSub | undefined, b: EdsSub | undefined): boolean {
-  return !!a && !!b && a.serviceName === b.serviceName && (a.configSource === b.configSource || JSON.stringify(a.configSource ?? null) === JSON.stringify(b.configSource ?? null));
+  return !!a && !!b && a.serviceName === b.serviceName && sameTree(a.configSource, b.configSource);
 }
 
 /**
@@ -92,11 +100,13 @@ export class ClusterWatchers {
   }
 
   readonly cds: TypeWatcher<Canonical> = {
+    decodeOnRead: true,
     onUpdate: (u) => this.onCds(u),
     onResourceDoesNotExist: () => this.settleFirst(),
   };
 
   readonly eds: TypeWatcher<Canonical> = {
+    decodeOnRead: true,
     onUpdate: (u) => this.onEds(u),
     onResourceDoesNotExist: (name) => {
       // Envoy: an assignment that never came leaves the cluster initialized with no hosts.
@@ -126,12 +136,13 @@ export class ClusterWatchers {
     try {
       for (const r of u.updated) {
         if (clock.due()) await clock.yield();
+        const value = r.value; // decoded on each read (decodeOnRead)
         try {
-          this.applyCluster(r.name, r.value, keepOf(r.value, r.bytes, this.decodeCluster), u.versionInfo, rejected);
+          this.applyCluster(r.name, value, keepOf(value, r.bytes, this.decodeCluster), u.versionInfo, rejected);
         } catch (e) {
           const issue = applyIssue(r.name, e);
           rejected.push(issue);
-          this.clusterRecords.reject(r.name, issueText([issue]), u.versionInfo, r.value);
+          this.clusterRecords.reject(r.name, issueText([issue]), u.versionInfo, value);
         }
       }
       for (const name of u.removed) {
@@ -240,12 +251,13 @@ export class ClusterWatchers {
     const clock = new SliceClock();
     for (const r of u.updated) {
       if (clock.due()) await clock.yield();
-      const res = this.cm.updateEndpoints(r.value);
+      const value = r.value; // decoded on each read (decodeOnRead)
+      const res = this.cm.updateEndpoints(value);
       if (!res.ok) {
         const issues = res.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));
         rejected.push(...issues);
-        this.endpointRecords.reject(r.name, issueText(issues), u.versionInfo, r.value);
-      } else this.endpointRecords.accept(r.name, keepOf(r.value, r.bytes, this.decodeAssignment), u.versionInfo);
+        this.endpointRecords.reject(r.name, issueText(issues), u.versionInfo, value);
+      } else this.endpointRecords.accept(r.name, keepOf(value, r.bytes, this.decodeAssignment), u.versionInfo);
     }
     // A withdrawn assignment empties the clusters that use it.
     for (const name of u.removed) {
