@@ -14,7 +14,23 @@ export type {
   HistogramBucketSettingsInput,
   Result,
 } from './stats-config';
-export { createStatsStore, compileStatsConfig, deferStats, undeferStats, sanitizeStatsName, StatsStore, type CompiledStatsConfig, type DeferredStatNames } from './stats-store';
+export {
+  createStatsStore,
+  compileStatsConfig,
+  deferStats,
+  undeferStats,
+  openStatBlock,
+  blockCounter,
+  blockGauge,
+  REJECTED_BLOCK,
+  sanitizeStatsName,
+  StatsStore,
+  type CompiledStatsConfig,
+  type DeferredStatNames,
+  type CounterStat,
+  type GaugeStat,
+} from './stats-store';
+export { StatBlockLayout } from './stat-block-layout';
 export { parseStatsParams, DEFAULT_STATS_PARAMS, type StatsParams, type StatsType, type StatsFormat, type HistogramBucketsMode } from './stats-params';
 export { renderStatsText } from './render-text';
 export { renderStatsJson } from './render-json';

@@ -3,10 +3,12 @@
 // Traffic stats (upstream_cx_*, upstream_rq_*) live in http1-pool-stats.ts, shared with the
 // router and pools; outlier and health-check stats are created only when those are configured.
 // The stats a cluster rarely moves (zone routing, panic, stale assignments) are created on first
-// use; the store shows them as zeros until then, so /stats reads as if they existed.
+// use; the store shows them as zeros until then, so /stats reads as if they existed. The ones it
+// always has (update and membership) are a stat block: packed numbers, read as stats on demand.
 import type { Counter, Gauge, StatsScope } from '../stats/types';
 import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
-import { deferStats, type DeferredStatNames, undeferStats } from '../stats/stats-store';
+import { StatBlockLayout } from '../stats/stat-block-layout';
+import { blockCounter, blockGauge, deferStats, type DeferredStatNames, openStatBlock, undeferStats } from '../stats/stats-store';
 
 /**
  * The stats of the group a cluster touches only in rare cases (zone-aware balancing, panic, stale
@@ -66,33 +68,73 @@ const RARE_STAT_NAMES: DeferredStatNames = (() => {
   return { counters, gauges, histograms: [] };
 })();
 
+/**
+ * The stats every cluster has and moves only on config updates: a stat block (one packed block of
+ * numbers per cluster name, not ten stat objects; 10,000 xDS clusters made these ~2 KB each).
+ * Getter indexes follow these lists.
+ */
+const CORE = new StatBlockLayout(
+  ['update_attempt', 'update_success', 'update_failure', 'update_no_rebuild', 'membership_change'],
+  ['membership_healthy', 'membership_degraded', 'membership_excluded', 'membership_total', 'max_host_weight'],
+);
+
 export class ClusterStats {
-  readonly update_attempt: Counter;
-  readonly update_success: Counter;
-  readonly update_failure: Counter;
-  readonly update_no_rebuild: Counter;
-  readonly membership_change: Counter;
-  readonly membership_healthy: Gauge;
-  readonly membership_degraded: Gauge;
-  readonly membership_excluded: Gauge;
-  readonly membership_total: Gauge;
-  readonly max_host_weight: Gauge;
+  /**
+   * The CORE stats: a block handle (views are made on each access: these move on config updates,
+   * never per request), or the stats themselves, created eagerly where no block can be opened (no
+   * store scope, or a scope whose names exist already as eager stats).
+   */
+  private readonly core: number | readonly (Counter | Gauge)[];
   private rareStats: RareClusterStats | undefined;
 
   constructor(private readonly scope: StatsScope | undefined) {
-    const c = (n: string): Counter => (scope ? scope.counter(n) : NULL_COUNTER);
-    const g = (n: string): Gauge => (scope ? scope.gauge(n) : NULL_GAUGE);
-    this.update_attempt = c('update_attempt');
-    this.update_success = c('update_success');
-    this.update_failure = c('update_failure');
-    this.update_no_rebuild = c('update_no_rebuild');
-    this.membership_change = c('membership_change');
-    this.membership_healthy = g('membership_healthy');
-    this.membership_degraded = g('membership_degraded');
-    this.membership_excluded = g('membership_excluded');
-    this.membership_total = g('membership_total');
-    this.max_host_weight = g('max_host_weight');
+    const block = scope ? openStatBlock(scope, CORE) : undefined;
+    if (block !== undefined) this.core = block;
+    else {
+      const nc = CORE.counters.length;
+      this.core = CORE.names.map((n, i) => (scope === undefined ? (i < nc ? NULL_COUNTER : NULL_GAUGE) : i < nc ? scope.counter(n) : scope.gauge(n)));
+    }
     if (!scope || !deferStats(scope, RARE_STAT_NAMES)) this.rareStats = new RareClusterStats(scope);
+  }
+
+  private counter(i: number): Counter {
+    const c = this.core;
+    return typeof c === 'number' ? blockCounter(this.scope!, CORE, c, i) : (c[i] as Counter);
+  }
+  private gauge(i: number): Gauge {
+    const c = this.core;
+    return typeof c === 'number' ? blockGauge(this.scope!, CORE, c, i) : (c[CORE.counters.length + i] as Gauge);
+  }
+
+  get update_attempt(): Counter {
+    return this.counter(0);
+  }
+  get update_success(): Counter {
+    return this.counter(1);
+  }
+  get update_failure(): Counter {
+    return this.counter(2);
+  }
+  get update_no_rebuild(): Counter {
+    return this.counter(3);
+  }
+  get membership_change(): Counter {
+    return this.counter(4);
+  }
+  get membership_healthy(): Gauge {
+    return this.gauge(0);
+  }
+  get membership_degraded(): Gauge {
+    return this.gauge(1);
+  }
+  get membership_excluded(): Gauge {
+    return this.gauge(2);
+  }
+  get membership_total(): Gauge {
+    return this.gauge(3);
+  }
+  get max_host_weight(): Gauge {
+    return this.gauge(4);
   }
 
   private get rare(): RareClusterStats {
