@@ -74,3 +74,40 @@ export class BlockGauge extends Metric implements Gauge {
     return this.pool.used(this.handle, this.stat);
   }
 }
+
+/**
+ * What a component's stats object hands out for a block stat it writes (ClusterStats' getters):
+ * the value operations only, the name built if read. A Metric view per access cost ~5 µs, paid
+ * for each of 10,000 clusters several times per push. A rejected or freed stat reads 0 and drops
+ * writes (the pool checks the handle), as a null stat does.
+ */
+export class BlockSlot implements Counter, Gauge {
+  constructor(
+    private readonly pool: StatBlockPool,
+    private readonly handle: number,
+    private readonly stat: number,
+  ) {}
+
+  get name(): string {
+    const id = this.pool.idOf(this.handle);
+    return id < 0 ? '' : `${this.pool.prefixOf(id)}.${this.pool.layout.names[this.stat]}`;
+  }
+  get value(): number {
+    return this.pool.value(this.handle, this.stat);
+  }
+  set(n: number): void {
+    this.pool.set(this.handle, this.stat, n);
+  }
+  add(n: number): void {
+    this.pool.add(this.handle, this.stat, n);
+  }
+  sub(n: number): void {
+    this.pool.add(this.handle, this.stat, -n);
+  }
+  inc(): void {
+    this.pool.add(this.handle, this.stat, 1);
+  }
+  dec(): void {
+    this.pool.add(this.handle, this.stat, -1);
+  }
+}

@@ -2,7 +2,7 @@
 // one and by full name when a stat is looked up the ordinary way, and views of their stats for the
 // store's iterators. Which scopes hold a block is the scopes' business (stats-store.ts).
 
-import { BlockCounter, BlockGauge } from './block-stats';
+import { BlockCounter, BlockGauge, BlockSlot } from './block-stats';
 import type { TagResolver } from './metric';
 import { NULL_COUNTER, NULL_GAUGE } from './null-stats';
 import { StatBlockLayout } from './stat-block-layout';
@@ -64,15 +64,13 @@ export class StatBlocks {
     return pool!.handle(id);
   }
 
-  /** A view of stat `index` (among counters, or among gauges) of block `handle`; null if rejected or freed. */
-  stat(layout: StatBlockLayout, handle: number, index: number, gauge: false): Counter;
-  stat(layout: StatBlockLayout, handle: number, index: number, gauge: true): Gauge;
-  stat(layout: StatBlockLayout, handle: number, index: number, gauge: boolean): Counter | Gauge {
+  /** A slot (block-stats.ts) of stat `index` (among counters, or among gauges) of block `handle`; null if rejected or freed. */
+  slot(layout: StatBlockLayout, handle: number, index: number, gauge: boolean): Counter & Gauge {
     const pool = this.pools.find((p) => p.layout === layout);
     const id = pool === undefined ? -1 : pool.idOf(handle);
     const stat = gauge ? layout.counters.length + index : index;
-    if (id < 0 || pool!.rejected(id, stat)) return gauge ? NULL_GAUGE : NULL_COUNTER;
-    return this.view(pool!, id, stat, `${pool!.prefixOf(id)}.${layout.names[stat]}`);
+    if (id < 0 || pool!.rejected(id, stat)) return (gauge ? NULL_GAUGE : NULL_COUNTER) as Counter & Gauge;
+    return new BlockSlot(pool!, handle, stat);
   }
 
   /**

@@ -114,12 +114,12 @@ export function openStatBlock(scope: StatsScope, layout: StatBlockLayout): numbe
 
 /** Counter `index` of the block `handle` that `scope` opened (a null counter if rejected or freed). */
 export function blockCounter(scope: StatsScope, layout: StatBlockLayout, handle: number, index: number): Counter {
-  return scope instanceof ScopeImpl && handle !== REJECTED_BLOCK ? scope.store.blocks.stat(layout, handle, index, false) : NULL_COUNTER;
+  return scope instanceof ScopeImpl && handle !== REJECTED_BLOCK ? scope.store.blocks.slot(layout, handle, index, false) : NULL_COUNTER;
 }
 
 /** Gauge `index` (among the layout's gauges) of the block `handle` that `scope` opened. */
 export function blockGauge(scope: StatsScope, layout: StatBlockLayout, handle: number, index: number): Gauge {
-  return scope instanceof ScopeImpl && handle !== REJECTED_BLOCK ? scope.store.blocks.stat(layout, handle, index, true) : NULL_GAUGE;
+  return scope instanceof ScopeImpl && handle !== REJECTED_BLOCK ? scope.store.blocks.slot(layout, handle, index, true) : NULL_GAUGE;
 }
 
 class ScopeImpl implements StatsScope {
