@@ -23,22 +23,30 @@ export interface NativeSocketApi {
   ): number;
   closeFd(fd: number): number;
   getSockOptInt(fd: number, level: number, name: number): number;
+  /** glibc mallopt(M_MMAP_THRESHOLD): 0, or a negative errno (-ENOSYS off glibc); absent in older builds. */
+  setMmapThreshold?(bytes: number): number;
   readonly constants: Readonly<Record<string, number>>;
 }
 
 const log = getLogger('connection');
 let loaded: NativeSocketApi | null | undefined;
 let loadError = '';
+let warned = false;
 
-export function nativeSocketApi(): NativeSocketApi | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  const file = process.env.TSENVOY_NATIVE_ADDON ?? path.join(packageRoot(), 'build', 'Release', 'tsenvoy_native.node');
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require(file) as NativeSocketApi;
-  } catch (e) {
-    loaded = null;
-    loadError = (e as Error).message;
+/** The addon, loaded on first call. `quiet`: a missing addon is not worth a warning to this caller. */
+export function nativeSocketApi(quiet = false): NativeSocketApi | undefined {
+  if (loaded === undefined) {
+    const file = process.env.TSENVOY_NATIVE_ADDON ?? path.join(packageRoot(), 'build', 'Release', 'tsenvoy_native.node');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = require(file) as NativeSocketApi;
+    } catch (e) {
+      loaded = null;
+      loadError = (e as Error).message;
+    }
+  }
+  if (loaded === null && !quiet && !warned) {
+    warned = true;
     log.warn('native socket addon unavailable (%s): original destination falls back to the local address, transparent listeners are unsupported', loadError);
   }
   return loaded ?? undefined;

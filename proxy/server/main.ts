@@ -9,6 +9,7 @@ import { createRegistry } from './extensions';
 import { Server } from './server';
 import { StartupError } from './data-plane';
 import { releaseStartUpHold } from './young-generation';
+import { tuneMalloc } from './malloc-tuning';
 
 const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
   curl localhost:10000/                   # a direct_response
@@ -44,6 +45,7 @@ export function main(argv: readonly string[]): void {
 
 async function run(o: ServerOptions): Promise<void> {
   const log = getLogger('main');
+  if (o.mode === 'serve') tuneMalloc();
   const schema = envoySchema();
   const registry = createRegistry();
   const snap = buildBootstrapSnapshot(schema, registry, o);

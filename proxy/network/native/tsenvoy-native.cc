@@ -3,7 +3,10 @@
 // with IP_TRANSPARENT / IP_FREEBIND set before bind (Node binds and listens in one call, so the
 // option must be set on an fd we create and then hand to net.Server.listen({fd})).
 // Errors are returned as negative errno numbers so JS decides what is a fallback and what is fatal.
+// The same addon carries the malloc tuning of proxy/server/native/malloc-tuning.cc (one binary).
 #include <node_api.h>
+
+#include "../../server/native/malloc-tuning.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -234,6 +237,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, consts, "ENOPROTOOPT", MakeInt(env, ENOPROTOOPT));
   napi_set_named_property(env, consts, "EPERM", MakeInt(env, EPERM));
   napi_set_named_property(env, exports, "constants", consts);
+  RegisterMallocTuning(env, exports);
   return exports;
 }
 
