@@ -11,6 +11,7 @@ import type { StatsConfigInput } from '../../../proxy/stats/stats-config';
 import { blockCounter, blockGauge, createStatsStore, openStatBlock, REJECTED_BLOCK, type StatsStore } from '../../../proxy/stats/stats-store';
 import type { Counter, Gauge, StatsScope } from '../../../proxy/stats/types';
 import { params } from './helpers';
+import { foreignScope } from '../../support/foreign-scope';
 
 const L = new StatBlockLayout(['attempt', 'success'], ['healthy', 'total']);
 const P = 'cluster.outbound|80||svc.ns.svc.cluster.local';
@@ -176,15 +177,7 @@ describe('stat blocks', () => {
     const store = createStatsStore();
     assert.equal(openStatBlock(store, L), undefined);
     const inner = store.scope('x.');
-    const foreign: StatsScope = {
-      prefix: 'x',
-      counter: (n) => inner.counter(n),
-      gauge: (n) => inner.gauge(n),
-      histogram: (n) => inner.histogram(n),
-      textReadout: (n) => inner.textReadout(n),
-      scope: (p) => inner.scope(p),
-      release: () => inner.release(),
-    };
+    const foreign = foreignScope(inner);
     assert.equal(openStatBlock(foreign, L), undefined);
     assert.throws(() => new StatBlockLayout([], []));
   });

@@ -7,8 +7,8 @@ import { CounterImpl } from '../../../proxy/stats/counter';
 import { GaugeImpl } from '../../../proxy/stats/gauge';
 import { NULL_COUNTER } from '../../../proxy/stats/null-stats';
 import { createStatsStore } from '../../../proxy/stats/stats-store';
-import type { StatsScope } from '../../../proxy/stats/types';
 import { ClusterStats } from '../../../proxy/upstream/cluster-stats';
+import { foreignScope } from '../../support/foreign-scope';
 
 const P = 'cluster.outbound|8080||svc.default.svc.cluster.local';
 
@@ -45,15 +45,7 @@ describe('ClusterStats update and membership stats', () => {
   it('are eager through a scope the store does not know, and null without one', () => {
     const store = createStatsStore();
     const inner = store.scope(`${P}.`);
-    const foreign: StatsScope = {
-      prefix: inner.prefix,
-      counter: (n) => inner.counter(n),
-      gauge: (n) => inner.gauge(n),
-      histogram: (n) => inner.histogram(n),
-      textReadout: (n) => inner.textReadout(n),
-      scope: (p) => inner.scope(p),
-      release: () => inner.release(),
-    };
+    const foreign = foreignScope(inner);
     const s = new ClusterStats(foreign);
     assert.ok(s.update_success instanceof CounterImpl);
     assert.equal(s.update_success, s.update_success);
