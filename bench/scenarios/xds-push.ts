@@ -11,14 +11,15 @@
 //     usable), latency counted from each request's due time.
 //   BENCH_XDS_SIZES (1000,10000), BENCH_XDS_MODES (eds,static), BENCH_XDS_RUNS (3),
 //   BENCH_XDS_RPS (1000), BENCH_XDS_DELTA=1 (delta ADS instead of SotW),
-//   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p).
+//   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p),
+//   BENCH_XDS_PIN=0 (leave this process, the control plane, unpinned instead of on the load core).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlPlane } from '../../test/xds/control-plane';
 import { xdsBootstrap } from '../../test/integration/xds-support';
-import { cpuPlan } from '../lib/cores';
+import { cpuPlan, pinSelfToLoadCore } from '../lib/cores';
 import { compiledRoot, serverScript } from '../lib/paths';
 import { freePort, waitListening } from '../lib/ports';
 import { lastLine, Proc, startProcess } from '../lib/procs';
@@ -249,6 +250,9 @@ export async function runXdsPushScenario(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsenvoy-bench-xds-'));
   const upPort = await freePort();
   const upstream = startProcess('upstream', process.execPath, [serverScript('upstream-http'), String(upPort)], { cpu: plan.loadCpu });
+  // The control plane and the pollers live in this process: on the load core, not the proxy's.
+  const unpin = process.env.BENCH_XDS_PIN === '0' ? (): void => undefined : pinSelfToLoadCore(plan);
+  if (plan.loadCpu !== undefined && process.env.BENCH_XDS_PIN !== '0') say(`this process (control plane, pollers) pinned to core ${plan.loadCpu} (BENCH_XDS_PIN=0: not)`);
   const rows: (string | undefined)[][] = [];
   const verdicts: string[] = [];
   try {
@@ -289,6 +293,7 @@ export async function runXdsPushScenario(): Promise<void> {
       }
     }
   } finally {
+    unpin();
     await upstream.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
