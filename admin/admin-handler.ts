@@ -13,12 +13,19 @@ export interface AdminRequest {
 
 export type AdminContentType = 'text' | 'json' | 'html';
 
+/**
+ * A response body: a string; pieces written one after another without blocking the event loop for
+ * long; or pieces produced asynchronously (a render that yields to the event loop between slices:
+ * /stats at 10,000 clusters), each written as it comes, pausing the producer while the socket is
+ * full and stopping it if the client goes away.
+ */
+export type AdminBody = string | Iterable<string> | AsyncIterable<string>;
+
 export interface AdminResponse {
   readonly status: number;
   /** Defaults to text (`text/plain; charset=UTF-8`). */
   readonly contentType?: AdminContentType;
-  /** A string, or pieces written one after another without blocking the event loop for long. */
-  readonly body: string | Iterable<string>;
+  readonly body: AdminBody;
   /** Runs once the whole response has been handed to the socket (e.g. /quitquitquit). */
   readonly afterWrite?: () => void;
 }
@@ -38,6 +45,6 @@ export interface AdminHandler {
   run(req: AdminRequest): AdminResponse;
 }
 
-export function text(body: string, status = 200): AdminResponse {
+export function text(body: AdminBody, status = 200): AdminResponse {
   return { status, contentType: 'text', body };
 }

@@ -171,6 +171,10 @@ export class AdminServer {
       res.end(r.body);
       return;
     }
+    if (isAsyncIterable(r.body)) {
+      void this.streamAsync(res, r.body);
+      return;
+    }
     const pieces = typeof r.body === 'string' ? slices(r.body, this.chunkBytes) : r.body;
     void this.stream(res, pieces);
   }
@@ -200,6 +204,49 @@ export class AdminServer {
       res.destroy(err as Error);
     }
   }
+
+  /**
+   * Writes a body produced asynchronously (the producer yields to the event loop itself) in
+   * batches of chunkBytes, as it comes. A body that ends within the first batch goes out whole
+   * with a content-length, as a short string does. While the socket is full the producer waits;
+   * once the client is gone it is stopped: leaving `for await` calls its return(), so a render
+   * that hands over a (maybe empty) piece every slice does no more work for nobody.
+   */
+  private async streamAsync(res: http.ServerResponse, body: AsyncIterable<string>): Promise<void> {
+    let gone = false;
+    res.once('close', () => {
+      gone = true;
+    });
+    let batch = '';
+    let started = false;
+    try {
+      for await (const piece of body) {
+        if (gone) return;
+        batch += piece;
+        if (batch.length <= this.chunkBytes) continue;
+        started = true;
+        const ok = res.write(batch);
+        batch = '';
+        if (!ok) await drained(res);
+        if (gone) return;
+      }
+      if (gone) return;
+      if (!started) res.setHeader('content-length', Buffer.byteLength(batch));
+      res.end(batch);
+    } catch (err) {
+      if (gone) return;
+      // Nothing sent yet: the failure can still be a 500, as a handler's throw is.
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('content-type', CONTENT_TYPES.text);
+        res.end(`admin handler failed: ${(err as Error)?.message ?? err}\n`);
+      } else res.destroy(err as Error);
+    }
+  }
+}
+
+function isAsyncIterable(body: AdminResponse['body']): body is AsyncIterable<string> {
+  return typeof (body as Partial<AsyncIterable<string>>)[Symbol.asyncIterator] === 'function';
 }
 
 function drained(res: http.ServerResponse): Promise<void> {

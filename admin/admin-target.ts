@@ -4,6 +4,7 @@
  * Every method is called on the event loop for one request: keep it cheap, and return fresh data
  * (admin/ does not cache).
  */
+import type { AdminBody } from './admin-handler';
 
 /** A listen or host address as Envoy's `Network::Address` prints it. */
 export type AdminAddress =
@@ -151,9 +152,13 @@ export interface AdminTarget {
   protoField(messageType: string, field: string): AdminProtoField | undefined;
   /** Compiles an RE2 pattern (admin `filter=`, `name_regex=`) to an unanchored JS RegExp. */
   compileRe2(pattern: string): AdminRegexResult;
-  statsText(q: AdminStatsQuery): string;
-  statsJson(q: AdminStatsQuery): string;
-  statsPrometheus(q: AdminStatsQuery): string;
+  /**
+   * The /stats bodies: a string, or (a large store) pieces produced a slice at a time so the
+   * render does not hold the event loop; the admin writes them as they come.
+   */
+  statsText(q: AdminStatsQuery): AdminBody;
+  statsJson(q: AdminStatsQuery): AdminBody;
+  statsPrometheus(q: AdminStatsQuery): AdminBody;
   /** `active loggers:` ... as /logging lists them. */
   loggingList(): string;
   /** POST /logging with parameters (decoded, in order); ok=false answers 400 with `body`. */

@@ -32,9 +32,10 @@ export {
 } from './stats-store';
 export { StatBlockLayout } from './stat-block-layout';
 export { parseStatsParams, DEFAULT_STATS_PARAMS, type StatsParams, type StatsType, type StatsFormat, type HistogramBucketsMode } from './stats-params';
-export { renderStatsText } from './render-text';
-export { renderStatsJson } from './render-json';
-export { renderPrometheus } from './render-prometheus';
+export { renderStatsText, streamStatsText } from './render-text';
+export { renderStatsJson, streamStatsJson } from './render-json';
+export { renderPrometheus, streamPrometheus } from './render-prometheus';
+export type { RenderClock } from './render-steps';
 export { TagNames } from './well-known-tags';
 export { compileTagProducer, TagProducer, type ProducedTags, type FlatTags } from './tag-producer';
 export { DEFAULT_BUCKETS, SUPPORTED_QUANTILES, type HistogramStatistics } from './histogram';

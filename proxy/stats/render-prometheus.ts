@@ -7,8 +7,10 @@
 import type { HistogramImpl } from './histogram';
 import type { Metric } from './metric';
 import { formatG } from './number-format';
+import { CHECKPOINT, joinSteps, STEP_ITEMS, streamSteps, type RenderClock, type RenderSteps } from './render-steps';
+import { sortSteps } from './sort-steps';
 import { compareTokenwise } from './stat-order';
-import { selectMetrics } from './stat-selection';
+import { selectSteps } from './stat-selection';
 import type { StatsParams } from './stats-params';
 import type { StatsStore } from './stats-store';
 import type { FlatTags } from './tag-producer';
@@ -44,34 +46,29 @@ export function formatLabels(tags: FlatTags, extra?: [string, string]): string {
 }
 
 export function renderPrometheus(store: StatsStore, params: StatsParams): string {
-  const out: string[] = [];
+  return joinSteps(prometheusSteps(store, params));
+}
+
+/** The same exposition, a slice at a time (admin /stats/prometheus, Istio's :15090 through it). */
+export function streamPrometheus(store: StatsStore, params: StatsParams, clock: RenderClock): AsyncGenerator<string, void, undefined> {
+  return streamSteps(prometheusSteps(store, params), clock);
+}
+
+function* prometheusSteps(store: StatsStore, params: StatsParams): RenderSteps {
   const ns = store.customNamespaces();
   const t = params.type;
   if (t === 'All' || t === 'Counters') {
-    families(selectMetrics(store.counters(), params), ns, (name, group) => {
-      out.push(`# TYPE ${name} counter\n`);
-      for (const c of group) out.push(`${name}{${formatLabels(c.tags)}} ${c.value}\n`);
-    });
+    yield* families(yield* selectSteps(store.counters(), params), ns, 'counter', (name, c) => `${name}{${formatLabels(c.tags)}} ${c.value}\n`);
   }
   if (t === 'All' || t === 'Gauges') {
-    families(selectMetrics(store.gauges(), params), ns, (name, group) => {
-      out.push(`# TYPE ${name} gauge\n`);
-      for (const g of group) out.push(`${name}{${formatLabels(g.tags)}} ${g.value}\n`);
-    });
+    yield* families(yield* selectSteps(store.gauges(), params), ns, 'gauge', (name, g) => `${name}{${formatLabels(g.tags)}} ${g.value}\n`);
   }
   if (params.prometheusTextReadouts && (t === 'All' || t === 'TextReadouts')) {
-    families(selectMetrics(store.textReadouts(), params), ns, (name, group) => {
-      out.push(`# TYPE ${name} gauge\n`);
-      for (const r of group) out.push(`${name}{${formatLabels(r.tags, ['text_value', r.value])}} 0\n`);
-    });
+    yield* families(yield* selectSteps(store.textReadouts(), params), ns, 'gauge', (name, r) => `${name}{${formatLabels(r.tags, ['text_value', r.value])}} 0\n`);
   }
   if (t === 'All' || t === 'Histograms') {
-    families(selectMetrics(store.histograms(), params), ns, (name, group) => {
-      out.push(`# TYPE ${name} histogram\n`);
-      for (const h of group) histogramSamples(out, name, h);
-    });
+    yield* families(yield* selectSteps(store.histograms(), params), ns, 'histogram', histogramSamples);
   }
-  return out.join('');
 }
 
 /** `le` values by bucket-bounds array: histograms share a few such arrays, so each is printed once. */
@@ -86,32 +83,41 @@ function leOf(bounds: readonly number[]): readonly string[] {
   return le;
 }
 
-function histogramSamples(out: string[], name: string, h: HistogramImpl): void {
+function histogramSamples(name: string, h: HistogramImpl): string {
   const labels = formatLabels(h.tags);
   const lead = labels === '' ? '' : `${labels},`;
   const s = h.cumulativeStatistics();
   const le = leOf(h.supportedBuckets);
-  for (let i = 0; i < le.length; i++) out.push(`${name}_bucket{${lead}le="${le[i]}"} ${s.buckets[i]}\n`);
-  out.push(`${name}_bucket{${lead}le="+Inf"} ${s.sampleCount}\n`);
-  out.push(`${name}_sum{${labels}} ${formatG(s.sampleSum, 32)}\n`);
-  out.push(`${name}_count{${labels}} ${s.sampleCount}\n`);
+  let out = '';
+  for (let i = 0; i < le.length; i++) out += `${name}_bucket{${lead}le="${le[i]}"} ${s.buckets[i]}\n`;
+  out += `${name}_bucket{${lead}le="+Inf"} ${s.sampleCount}\n`;
+  out += `${name}_sum{${labels}} ${formatG(s.sampleSum, 32)}\n`;
+  return out + `${name}_count{${labels}} ${s.sampleCount}\n`;
 }
 
-function families<T extends Metric>(
+/** One `# TYPE` line and the samples of each family, families and samples in tokenwise order. */
+function* families<T extends Metric>(
   metrics: T[],
   customNamespaces: readonly string[],
-  emit: (promName: string, group: T[]) => void,
-): void {
+  type: string,
+  sample: (promName: string, m: T) => string,
+): RenderSteps {
+  // Reading tagExtractedName runs tag extraction (regexes) for a stat's first render, and for
+  // every stand-in on every render: the costliest silent stretch, so checkpointed per few stats.
   const groups = new Map<string, T[]>();
+  let n = 0;
   for (const m of metrics) {
     const g = groups.get(m.tagExtractedName);
     if (g) g.push(m);
     else groups.set(m.tagExtractedName, [m]);
+    if (++n % STEP_ITEMS === 0) yield CHECKPOINT;
   }
-  const keys = [...groups.keys()].sort(compareTokenwise);
-  for (const k of keys) {
+  for (const k of yield* sortSteps([...groups.keys()], compareTokenwise)) {
     const promName = prometheusMetricName(k, customNamespaces);
     if (promName === null) continue;
-    emit(promName, groups.get(k)!.sort((a, b) => compareTokenwise(a.name, b.name)));
+    yield `# TYPE ${promName} ${type}\n`;
+    for (const m of yield* sortSteps(groups.get(k)!, byTokens)) yield sample(promName, m);
   }
 }
+
+const byTokens = (a: Metric, b: Metric): number => compareTokenwise(a.name, b.name);

@@ -6,27 +6,36 @@ import { SUPPORTED_QUANTILES } from './histogram';
 import { binLower, binWidth, type SparseBins } from './log-linear-bins';
 import type { Metric } from './metric';
 import { formatG, formatShortest } from './number-format';
-import { byName, disjoint, selectMetrics as select, selectSortedMetrics as selectSorted } from './stat-selection';
+import { joinSteps, streamSteps, type RenderClock, type RenderSteps } from './render-steps';
+import { sortSteps } from './sort-steps';
+import { byName, disjoint, selectSortedSteps, selectSteps } from './stat-selection';
 import type { StatsParams } from './stats-params';
 import type { StatsStore } from './stats-store';
 
 export function renderStatsText(store: StatsStore, params: StatsParams): string {
-  const out: string[] = [];
+  return joinSteps(statsTextSteps(store, params));
+}
+
+/** The same text, a slice at a time (admin /stats). */
+export function streamStatsText(store: StatsStore, params: StatsParams, clock: RenderClock): AsyncGenerator<string, void, undefined> {
+  return streamSteps(statsTextSteps(store, params), clock);
+}
+
+function* statsTextSteps(store: StatsStore, params: StatsParams): RenderSteps {
   const t = params.type;
   if (t === 'All' || t === 'TextReadouts') {
-    for (const s of selectSorted(store.textReadouts(), params)) out.push(`${s.name}: "${s.value}"\n`);
+    for (const s of yield* selectSortedSteps(store.textReadouts(), params)) yield `${s.name}: "${s.value}"\n`;
   }
   if (t === 'All' || t === 'Counters' || t === 'Gauges') {
-    // concat, not push(...): a spread of hundreds of thousands of stats (10,000 clusters) overflows the stack.
-    const counters: Array<Metric & { value: number }> = t !== 'Gauges' ? select(store.counters(), params) : [];
-    const numeric = t !== 'Counters' ? counters.concat(select(store.gauges(), params)) : counters;
-    numeric.sort(byName);
-    for (const s of numeric) out.push(`${s.name}: ${s.value}\n`);
+    // One array for both, not concat or push(...): a spread of hundreds of thousands of stats
+    // (10,000 clusters) overflows the stack, and a copy of them is a long stretch without a checkpoint.
+    const numeric: Array<Metric & { value: number }> = t !== 'Gauges' ? yield* selectSteps(store.counters(), params) : [];
+    if (t !== 'Counters') yield* selectSteps(store.gauges(), params, numeric);
+    for (const s of yield* sortSteps(numeric, byName)) yield `${s.name}: ${s.value}\n`;
   }
   if (t === 'All' || t === 'Histograms') {
-    for (const h of selectSorted(store.histograms(), params)) out.push(histogramLine(h, params));
+    for (const h of yield* selectSortedSteps(store.histograms(), params)) yield histogramLine(h, params);
   }
-  return out.join('');
 }
 
 /** Envoy's quantile summary: `P0(i,c) P25(i,c) ...`, values printed as fmt's shortest form. */

@@ -105,4 +105,25 @@ describe('stat ordering', () => {
     const names = ['a.b.c', 'a-b', 'a.b', 'a', 'ab.c', 'a.bb'];
     assert.deepEqual(names.sort(compareTokenwise), ['a', 'a.b', 'a.b.c', 'a.bb', 'a-b', 'ab.c']);
   });
+
+  it('agrees with splitting on dots and comparing the token lists', () => {
+    const reference = (a: string, b: string): number => {
+      const ta = a.split('.');
+      const tb = b.split('.');
+      for (let i = 0; i < Math.min(ta.length, tb.length); i++) if (ta[i] !== tb[i]) return ta[i] < tb[i] ? -1 : 1;
+      return Math.sign(ta.length - tb.length);
+    };
+    const edge = ['', '.', '..', 'a', 'a.', '.a', 'a..b', 'a.b', 'a-', 'a.-', 'a!', 'a.!', 'a\u00e9', 'a./'];
+    const alphabet = ['.', '-', '!', 'a', 'b', '_', '.', '|', '\u00e9'];
+    let x = 7;
+    const rnd = (m: number): number => (x = (x * 1103515245 + 12345) % 2147483648) % m;
+    const word = (): string => Array.from({ length: rnd(6) }, () => alphabet[rnd(alphabet.length)]).join('');
+    const pairs: Array<[string, string]> = [];
+    for (const a of edge) for (const b of edge) pairs.push([a, b]);
+    for (let i = 0; i < 20000; i++) {
+      const a = word();
+      pairs.push([a, rnd(3) === 0 ? a.slice(0, rnd(a.length + 1)) + word() : word()]);
+    }
+    for (const [a, b] of pairs) assert.equal(compareTokenwise(a, b), reference(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  });
 });
