@@ -34,6 +34,7 @@ function cluster(i: number, mode: PushMode, upstreamPort: number): Obj {
 }
 
 function baseVirtualHost(): Obj {
+  if (process.env.BENCH_XDS_DIRECT === '1') return { name: 'base', domains: [BASE_HOST], routes: [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'ok' } } }] };
   return { name: 'base', domains: [BASE_HOST], routes: [{ match: { prefix: '/' }, route: { cluster: BASE_CLUSTER } }] };
 }
 

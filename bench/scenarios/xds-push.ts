@@ -12,7 +12,9 @@
 //   BENCH_XDS_SIZES (1000,10000), BENCH_XDS_MODES (eds,static), BENCH_XDS_RUNS (3),
 //   BENCH_XDS_RPS (1000), BENCH_XDS_DELTA=1 (delta ADS instead of SotW),
 //   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p),
-//   BENCH_XDS_PIN=0 (leave this process, the control plane, unpinned instead of on the load core).
+//   BENCH_XDS_PIN=0 (leave this process, the control plane, unpinned instead of on the load core),
+//   BENCH_XDS_DIRECT=1 (the load's route answers with a direct_response: no upstream in the path,
+//   to tell the proxy's own share of the latency from the upstream round trip's).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
