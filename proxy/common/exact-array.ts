@@ -6,3 +6,11 @@
 export function exactArray<T>(a: T[]): T[] {
   return a.length === 0 ? a : a.slice();
 }
+
+/** The one empty read-only list every config snapshot shares (an empty array is 32 bytes each). */
+export const EMPTY_LIST: readonly never[] = Object.freeze([]);
+
+/** A long-lived read-only list: the shared empty one, or an exactly sized frozen copy. */
+export function frozenList<T>(a: readonly T[]): readonly T[] {
+  return a.length === 0 ? EMPTY_LIST : Object.freeze(a.slice());
+}

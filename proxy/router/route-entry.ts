@@ -16,6 +16,7 @@ import { compileRegex, compileSubstitution, CompiledRegex, CompiledSubstitution 
 import { compileMirrors, compilePerFilter, PerFilterMap, VirtualHostLevel } from './route-levels';
 import type { DirectResponse, HeaderMutations, MirrorPolicy, RetryPolicy, RouteEntry, RouteHeaders, RouteRequest, UpgradeConfig, WeightedClusters } from './types';
 import { compileWeightedClusters, CompiledWeightedClusters } from './weighted-clusters';
+import { EMPTY_LIST, frozenList } from '../common/exact-array';
 
 const NOT_FOUND_CODES: Readonly<Record<string, number>> = { SERVICE_UNAVAILABLE: 503, NOT_FOUND: 404, INTERNAL_SERVER_ERROR: 500 };
 /** The upgrade configs of a route that has none (most): shared, never written. */
@@ -116,7 +117,7 @@ export class RouteCore {
     this.clusterName = typeof act.cluster === 'string' && act.cluster !== '' ? act.cluster : undefined;
     this.clusterHeader = typeof act.cluster_header === 'string' && act.cluster_header !== '' ? act.cluster_header.toLowerCase() : undefined;
     let weighted: CompiledWeightedClusters | undefined;
-    let weightedRaw: readonly Canonical[] = [];
+    let weightedRaw: readonly Canonical[] = EMPTY_LIST;
     if (act.weighted_clusters !== undefined) {
       const w = compileWeightedClusters(act.weighted_clusters as Canonical, this.routeName, `${ap}.weighted_clusters`, sink);
       if (w) {
@@ -212,7 +213,7 @@ interface WeightedLevel {
 function chain(wc: HeaderMutations | undefined, route: HeaderMutations, vhost: HeaderMutations, config: HeaderMutations, mostSpecificWins: boolean): readonly HeaderMutations[] {
   const levels = mostSpecificWins ? [config, vhost, route] : [route, vhost, config];
   if (wc !== undefined) levels.unshift(wc);
-  return Object.freeze(levels.filter((m) => !m.isEmpty));
+  return frozenList(levels.filter((m) => !m.isEmpty));
 }
 
 export class RouteEntryImpl implements RouteEntry {
@@ -276,7 +277,7 @@ export class RouteEntryImpl implements RouteEntry {
     this.appendXForwardedHost = core.appendXForwardedHost;
     this.requestChain = chain(weighted?.requestMutations, core.requestMutations, vh.requestMutations, cfg.requestMutations, cfg.mostSpecificWins);
     this.responseChain = chain(weighted?.responseMutations, core.responseMutations, vh.responseMutations, cfg.responseMutations, cfg.mostSpecificWins);
-    this.perFilterLevels = Object.freeze([weighted?.perFilter, core.perFilter, vh.perFilter, cfg.perFilter].filter((m): m is PerFilterMap => m !== undefined));
+    this.perFilterLevels = frozenList([weighted?.perFilter, core.perFilter, vh.perFilter, cfg.perFilter].filter((m): m is PerFilterMap => m !== undefined));
     this.weightedHost = weighted?.hostLiteral;
   }
 

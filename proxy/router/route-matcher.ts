@@ -10,6 +10,7 @@ import { compileFraction, Fraction, fractionHolds } from './route-levels';
 import { compileRegexMatcher } from './string-matcher';
 import type { CompiledRegex } from './route-regex';
 import type { RouteRequest } from './types';
+import { frozenList } from '../common/exact-array';
 
 export const enum PathKind {
   Prefix,
@@ -193,5 +194,5 @@ export function compileRouteMatch(m: Canonical, path: string, sink: IssueSink): 
   let runtime: Fraction | undefined;
   const rf = m.runtime_fraction as Canonical | undefined;
   if (rf !== undefined) runtime = compileFraction(rf.default_value as Canonical | undefined, `${path}.runtime_fraction.default_value`, sink);
-  return new RouteMatcher(kind, value, cs, regex, Object.freeze(headers), Object.freeze(queries), runtime, m.grpc !== undefined);
+  return new RouteMatcher(kind, value, cs, regex, frozenList(headers), frozenList(queries), runtime, m.grpc !== undefined);
 }

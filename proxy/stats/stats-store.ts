@@ -344,9 +344,10 @@ export class StatsStore implements StatsScope, TagResolver {
     const [probe, map] = names.counters.length ? [names.counters[0], this.counterMap] : names.gauges.length ? [names.gauges[0], this.gaugeMap] : [names.histograms[0], this.histogramMap];
     if (probe === undefined || (map as Map<string, unknown>).has(`${scope.prefix}.${probe}`)) return false;
     const d = scope.deferred;
+    // Lists are replaced, not pushed to: a pushed array keeps room for 17 (a cluster has three groups).
     if (d === undefined) scope.deferred = names;
     else if (Array.isArray(d)) {
-      if (!d.includes(names)) d.push(names);
+      if (!d.includes(names)) scope.deferred = [...d, names];
     } else if (d !== names) scope.deferred = [d, names];
     const e = this.deferredScopes.get(scope.prefix);
     if (e === undefined) this.deferredScopes.set(scope.prefix, scope);

@@ -6,7 +6,6 @@
 import type { Canonical } from '../config/canonical';
 import { IssueSink, Result } from '../config/result';
 import type { ClusterConfig } from './cluster-config';
-import { exactArray } from '../common/exact-array';
 import { ClusterInfoImpl } from './cluster-info';
 import { HealthCheckStats } from './cluster-stats';
 import { addressString, EdsHealth, parseLoadAssignment } from './endpoint-config';
@@ -17,6 +16,7 @@ import type { LoadBalancer } from './lb-types';
 import { OutlierDetector } from './outlier-detector';
 import { PrioritySet } from './priority-set';
 import type { Cluster, ConnectionPool, ConnectionPoolFactory, Host, HostAddress, LbContext, Locality } from './types';
+import { exactArray, frozenList } from '../common/exact-array';
 
 export interface PoolFactories {
   readonly http1: ConnectionPoolFactory;
@@ -52,12 +52,13 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   private lb: LoadBalancer | undefined;
   providedLb: ClusterProvidedLb | undefined;
   readonly outlier: OutlierDetector | undefined;
-  private readonly checkers: HealthChecker[];
+  private readonly checkers: readonly HealthChecker[];
   private initDone = false;
   private initialized = false;
   private hostsKnown = false;
   private sawTraffic = false;
-  private initWaiters: (() => void)[] = [];
+  /** Made by the first whenInitialized() and dropped once initialized (an array per cluster for good otherwise). */
+  private initWaiters: (() => void)[] | undefined = undefined;
   /** What else initialization waits for (SDS secrets of its transport sockets), set before start(). */
   private initTarget: Promise<void> | undefined;
   private stopped = false;
@@ -88,7 +89,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     this.lb = createLoadBalancer(config.lb, this.prioritySet, info.clusterStats);
     this.outlier = config.outlier === undefined ? undefined : new OutlierDetector(config.outlier, info.stats);
     const hcStats = config.healthChecks.length > 0 ? new HealthCheckStats(info.stats) : undefined;
-    this.checkers = config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this));
+    this.checkers = frozenList(config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this)));
     if (previous !== undefined && previous.info === info) {
       this.carried = previous.byAddress();
       this.carriedHadHc = previous.checkers.length > 0;
@@ -341,8 +342,8 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   private releaseInit(): void {
     this.initialized = true;
     const w = this.initWaiters;
-    this.initWaiters = [];
-    for (const r of w) r();
+    this.initWaiters = undefined;
+    if (w !== undefined) for (const r of w) r();
   }
 
   get isInitialized(): boolean {
@@ -352,7 +353,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   /** Resolves when the first host list is known and (with health checks) checked once. */
   whenInitialized(): Promise<void> {
     if (this.initialized) return Promise.resolve();
-    return new Promise((r) => this.initWaiters.push(r));
+    return new Promise((r) => (this.initWaiters ??= []).push(r));
   }
 
   /**
