@@ -68,3 +68,27 @@ test('defaults are Envoy’s', () => {
     assert.deepEqual([p.connections.max, p.pendingRequests.max, p.requests.max, p.retries.max], [1024, 1024, 1024, 3]);
   }
 });
+
+test('without track_remaining the open gauges wait for the first move, and the high priority is built when first asked for', () => {
+  const { cm, store } = manager();
+  const cb = { circuit_breakers: { thresholds: [{ max_requests: 1 }, { priority: 'HIGH', max_requests: 1 }] } };
+  cm.addOrUpdateCluster(config(staticCluster('early', hosts(1), cb)));
+  cm.addOrUpdateCluster(config(staticCluster('late', hosts(1), cb)));
+  // 'early': the high priority is asked for before any limit moved; its move creates the gauges.
+  const early = cm.get('early')!.info.resources;
+  early.high.requests.inc();
+  assert.equal(early.high.requests.canCreate(), false);
+  assert.equal(gauge(store, 'cluster.early.circuit_breakers.high.rq_open'), 1);
+  assert.equal(gauge(store, 'cluster.early.circuit_breakers.default.rq_open'), 0);
+  // 'late': the default priority moves first (gauges created), the high one is built afterwards
+  // and writes its gauge at once.
+  const late = cm.get('late')!.info.resources;
+  late.default.requests.inc();
+  assert.equal(gauge(store, 'cluster.late.circuit_breakers.default.rq_open'), 1);
+  assert.equal(late.high.requests.max, 1);
+  late.high.requests.inc();
+  assert.equal(gauge(store, 'cluster.late.circuit_breakers.high.rq_open'), 1);
+  late.high.requests.dec();
+  assert.equal(gauge(store, 'cluster.late.circuit_breakers.high.rq_open'), 0);
+  assert.equal(late.high, late.high, 'built once');
+});
