@@ -15,6 +15,7 @@ import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
 import { keepOf, type KeptValue } from '../config/kept-value';
 import { NameIndex } from '../common/name-index';
+import { canonicalEqual } from '../listener/canonical-equal';
 import { getLogger } from '../common/logger';
 import { SliceClock } from '../common/slice-clock';
 import { SecretWatchers, sdsRefsOfCluster } from './xds-secret-watchers';
@@ -35,25 +36,15 @@ class ConfigSources {
 
   shared(cs: Canonical | undefined): Canonical | undefined {
     if (cs === undefined) return undefined;
-    for (const k of this.known) if (sameTree(k, cs)) return k;
+    for (const k of this.known) if (canonicalEqual(k, cs)) return k;
     if (this.known.length < 16) this.known.push(cs);
     return cs;
   }
 }
 
-/** Deep equality of two decoded values (plain objects, arrays, scalars): a handful of fields here. */
-function sameTree(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (!sameTree((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  return true;
-}
-
 /** Same EDS subscription: the same service name through the same config source. */
 function sameSub(a: EdsSub | undefined, b: EdsSub | undefined): boolean {
-  return !!a && !!b && a.serviceName === b.serviceName && sameTree(a.configSource, b.configSource);
+  return !!a && !!b && a.serviceName === b.serviceName && canonicalEqual(a.configSource, b.configSource);
 }
 
 /**
