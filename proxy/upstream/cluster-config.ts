@@ -75,13 +75,18 @@ export function clusterKey(cfg: ClusterConfig): string {
   return stableKey(clusterCanonical(cfg));
 }
 
+/** clusterInfoKey of a canonical Cluster. */
+function infoKeyOf(c: Canonical): string {
+  return stableKey(pick(c, INFO_FIELDS));
+}
+
 /**
  * Digest of what ClusterInfo (and so every connection pool) depends on: an update that keeps it
  * keeps the ClusterInfo, hosts, pools and stats, and only rebuilds balancing, health checking and
  * outlier detection.
  */
 export function clusterInfoKey(cfg: ClusterConfig): string {
-  return stableKey(pick(clusterCanonical(cfg), INFO_FIELDS));
+  return infoKeyOf(clusterCanonical(cfg));
 }
 
 /** Both kept as the same bytes: equal without decoding either. */
@@ -89,14 +94,19 @@ function sameBytes(a: ClusterConfig, b: ClusterConfig): boolean {
   return a.kept instanceof EncodedValue && b.kept instanceof EncodedValue && a.kept.bytes.equals(b.kept.bytes);
 }
 
-/** `b` changes nothing of `a` (clusterKey). */
-export function sameCluster(a: ClusterConfig, b: ClusterConfig): boolean {
-  return sameBytes(a, b) || clusterKey(a) === clusterKey(b);
-}
-
-/** `b` can keep the ClusterInfo built from `a` (clusterInfoKey). */
-export function sameClusterInfo(a: ClusterConfig, b: ClusterConfig): boolean {
-  return sameBytes(a, b) || clusterInfoKey(a) === clusterInfoKey(b);
+/**
+ * What an update `next` changes of the cluster `current`, whose ClusterInfo was built from
+ * `infoFrom`: nothing (clusterKey), not the ClusterInfo (clusterInfoKey), or the ClusterInfo too.
+ * Each config is decoded at most once (an xDS one is kept as bytes, see kept-value.ts).
+ */
+export function clusterChange(current: ClusterConfig, infoFrom: ClusterConfig, next: ClusterConfig): 'none' | 'keep-info' | 'new-info' {
+  if (sameBytes(current, next)) return 'none';
+  const n = clusterCanonical(next);
+  const c = clusterCanonical(current);
+  if (stableKey(c) === stableKey(n)) return 'none';
+  if (sameBytes(infoFrom, next)) return 'keep-info';
+  const i = infoFrom === current ? c : clusterCanonical(infoFrom);
+  return infoKeyOf(i) === infoKeyOf(n) ? 'keep-info' : 'new-info';
 }
 
 const TYPES = new Set(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST']);

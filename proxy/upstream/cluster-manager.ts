@@ -12,7 +12,7 @@ import type { Counter, Gauge, StatsScope } from '../stats/types';
 import { NULL_COUNTER, NULL_GAUGE } from '../stats/null-stats';
 import type { AdminClusterView } from '../../admin/admin-target';
 import { clusterAdminView } from './cluster-admin-view';
-import { ClusterConfig, clusterCanonical, parseCluster, sameCluster, sameClusterInfo } from './cluster-config';
+import { ClusterConfig, clusterCanonical, clusterChange, parseCluster } from './cluster-config';
 import { startDiscovery } from './cluster-discovery';
 import { ClusterImpl, PoolFactories } from './cluster-impl';
 import { ClusterInfoImpl } from './cluster-info';
@@ -143,8 +143,9 @@ export class ClusterManagerImpl implements ClusterManager {
     if (this.closed) throw new Error('cluster manager is shut down');
     const viaApi = opts.addedViaApi === true;
     const current = this.warming.get(cfg.name) ?? this.active.get(cfg.name);
-    if (current !== undefined && sameCluster(current.config, cfg)) return 'unchanged';
-    const shared = current !== undefined && sameClusterInfo(current.info.builtFrom, cfg);
+    const change = current === undefined ? 'new-info' : clusterChange(current.config, current.info.builtFrom, cfg);
+    if (change === 'none') return 'unchanged';
+    const shared = current !== undefined && change === 'keep-info';
     const info = shared ? current.info : new ClusterInfoImpl(cfg, this.options.stats, this.options.deferredStats === true);
     // Hosts (and their pools) move to the new version only when the ClusterInfo is shared.
     if (shared) current.handOver();

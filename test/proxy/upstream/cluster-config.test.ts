@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExtensionRegistry } from '../../../proxy/registry/registry';
 import { registerRecognised } from '../../../proxy/registry/recognised';
-import { clusterInfoKey, clusterKey, parseCluster } from '../../../proxy/upstream/cluster-config';
+import { clusterChange, clusterInfoKey, clusterKey, parseCluster } from '../../../proxy/upstream/cluster-config';
+import type { Canonical } from '../../../proxy/config/canonical';
+import { EncodedValue } from '../../../proxy/config/kept-value';
+import { decodeBinary } from '../../../proxy/config/proto-binary';
+import { encodeBinary } from '../../../proxy/config/proto-binary-encode';
+import { envoySchema } from '../../../proxy/config/schema/schema';
 import { config, configErrors, decodeCluster, endpoint, staticCluster } from './helpers';
 
 test('defaults follow Envoy', () => {
@@ -216,4 +221,39 @@ test('unchanged configs share a key; endpoint-only changes share the info key', 
   assert.notEqual(clusterKey(a), clusterKey(c));
   assert.equal(clusterInfoKey(a), clusterInfoKey(c));
   assert.notEqual(clusterInfoKey(c), clusterInfoKey(d));
+});
+
+test('clusterChange: none, keep the info, or a new info; configs kept as bytes are decoded at most once each', () => {
+  const a = config(staticCluster('k', [endpoint('127.0.0.1', 1)]));
+  const c = config(staticCluster('k', [endpoint('127.0.0.1', 2)]));
+  const d = config(staticCluster('k', [endpoint('127.0.0.1', 2)], { connect_timeout: '2s' }));
+  assert.equal(clusterChange(a, a, config(staticCluster('k', [endpoint('127.0.0.1', 1)]))), 'none');
+  assert.equal(clusterChange(a, a, c), 'keep-info');
+  assert.equal(clusterChange(c, c, d), 'new-info');
+  assert.equal(clusterChange(c, a, d), 'new-info', 'the info is compared with the config it was built from');
+
+  // As xDS clusters are kept: bytes and a decoder (counted).
+  const T = 'envoy.config.cluster.v3.Cluster';
+  let decodes = 0;
+  const decode = (b: Buffer): Canonical => {
+    decodes++;
+    const r = decodeBinary(envoySchema(), T, b);
+    if (!r.ok) throw new Error('undecodable');
+    return r.value;
+  };
+  const kept = (json: object) => {
+    const canonical = decodeCluster(json);
+    const r = parseCluster(canonical, '', undefined, new EncodedValue(encodeBinary(envoySchema(), T, canonical), decode));
+    if (!r.ok) throw new Error('invalid');
+    return r.value;
+  };
+  const x = kept(staticCluster('k', [endpoint('127.0.0.1', 1)]));
+  const y = kept(staticCluster('k', [endpoint('127.0.0.1', 1)]));
+  const z = kept(staticCluster('k', [endpoint('127.0.0.1', 2)]));
+  assert.equal(clusterChange(x, x, y), 'none');
+  assert.equal(decodes, 0, 'equal bytes need no decoding');
+  assert.equal(clusterChange(x, x, z), 'keep-info');
+  assert.equal(decodes, 2, 'current and next decoded once each');
+  assert.equal(clusterChange(x, y, z), 'keep-info');
+  assert.equal(decodes, 5);
 });
