@@ -39,7 +39,20 @@ function start(name: string, bin: string, tmp: string, cpu: number | undefined, 
   }, { cpu });
 }
 
-export function startNginx(bin: string, ctx: PeerContext): Promise<Started> {
+/**
+ * nginx in front of the upstream. `pooled` (the fair like-for-like peer, since tsenvoy pools)
+ * keeps upstream connections alive; without it, nginx runs a stock `proxy_pass`: HTTP/1.0 and a
+ * new upstream connection per request, the configuration behind the ~18k req/s the HTTP issue
+ * quotes for "nginx 1.22 proxy_pass".
+ */
+export function startNginx(bin: string, ctx: PeerContext, pooled = true): Promise<Started> {
+  if (!pooled) {
+    return start('nginx-stock', bin, ctx.tmp, ctx.cpu, (dir, port) => nginxConf(dir, `    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://127.0.0.1:${ctx.upstreamPort};
+    }
+`));
+  }
   const upstream = `  upstream bench_upstream {
     server 127.0.0.1:${ctx.upstreamPort};
     keepalive 64;

@@ -6,7 +6,7 @@ import type { PeerContext, Started } from './types';
 
 export type NodePeerKind = 'node-pipe' | 'node-http-relay' | 'http-proxy-relay';
 
-export function startNodePeer(kind: NodePeerKind, name: string, ctx: PeerContext): Promise<Started> {
+export function startNodePeer(kind: NodePeerKind, name: string, ctx: PeerContext, extra: readonly string[] = []): Promise<Started> {
   const script = serverScript(kind);
-  return startListening(name, process.execPath, (port) => [script, String(port), String(ctx.upstreamPort)], { cpu: ctx.cpu });
+  return startListening(name, process.execPath, (port) => [script, String(port), String(ctx.upstreamPort), ...extra], { cpu: ctx.cpu });
 }

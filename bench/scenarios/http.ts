@@ -1,7 +1,11 @@
 // Macro scenario "http": one fast upstream, and in turn nginx, haproxy, a bare Node pipe, a Node
 // http relay, npm http-proxy and tsenvoy in front of it, each loaded by wrk (1 thread, 32
 // connections, keep-alive) for BENCH_SECONDS (default 10) after a 2 s warm-up; BENCH_ROUNDS
-// (default 1) repeats the whole sequence and keeps each peer's best run.
+// (default 1) repeats the whole sequence and keeps each peer's best run. nginx and http-proxy run
+// twice: pooled (upstream keep-alive, as tsenvoy; the goals are judged against these) and stock
+// (their default configuration, a new upstream connection per request: what the HTTP issue's
+// reference numbers, nginx ~18k and http-proxy ~3.5k req/s, were measured with). BENCH_PEERS
+// (comma-separated names) runs a subset.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,10 +31,12 @@ function peerSpecs(tools: ReturnType<typeof ensureTools>): PeerSpec[] {
   const haproxy = tools.get('haproxy')!;
   return [
     nginx.path ? { name: 'nginx', start: (c) => startNginx(nginx.path!, c) } : unavailable('nginx', nginx.missing!),
+    nginx.path ? { name: 'nginx stock', start: (c) => startNginx(nginx.path!, c, false) } : unavailable('nginx stock', nginx.missing!),
     haproxy.path ? { name: 'haproxy', start: (c) => startHaproxy(haproxy.path!, 'http', c) } : unavailable('haproxy', haproxy.missing!),
     { name: 'node pipe', start: (c) => startNodePeer('node-pipe', 'node pipe', c) },
     { name: 'node http', start: (c) => startNodePeer('node-http-relay', 'node http', c) },
     { name: 'http-proxy', start: (c) => startNodePeer('http-proxy-relay', 'http-proxy', c) },
+    { name: 'http-proxy stock', start: (c) => startNodePeer('http-proxy-relay', 'http-proxy stock', c, ['stock']) },
     { name: 'tsenvoy', start: (c) => startTsenvoy('http', c) },
   ];
 }
@@ -51,6 +57,10 @@ function printResults(rows: readonly HttpRow[], seconds: number, rounds: number)
   console.log(verdict(both ? ts.result!.p99Ms! <= nginx.result!.p99Ms! : undefined, 'tsenvoy p99 <= nginx p99',
     `${fixed(ts?.result?.p99Ms, 3) ?? 'n/a'} ms vs ${fixed(nginx?.result?.p99Ms, 3) ?? 'n/a'} ms`));
   console.log(verdict(ts && hp ? rps(ts)! >= 5 * rps(hp)! : undefined, 'tsenvoy rps >= 5x http-proxy', `${ratio(rps(ts), rps(hp))} x http-proxy`));
+  const nginxStock = get('nginx stock');
+  const hpStock = get('http-proxy stock');
+  console.log(`  against the stock configurations (no upstream keep-alive; the issue's reference setup): ` +
+    `${ratio(rps(ts), rps(nginxStock))} x nginx stock, ${ratio(rps(ts), rps(hpStock))} x http-proxy stock`);
   console.log(`tsenvoy / http-proxy = ${ratio(rps(ts), rps(hp))}`);
   console.log(`tsenvoy / nginx = ${ratio(rps(ts), rps(nginx))}`);
 }
@@ -76,7 +86,8 @@ export async function runHttpScenario(): Promise<void> {
     say(`upstream (${upstream.kind}) on 127.0.0.1:${upstream.port}; ${WARMUP_SECONDS} s warm-up + ${seconds} s per proxy`);
     const wrkOpts = { bin: wrk.path, connections: CONNECTIONS, cpu: plan.loadCpu };
     const ctx = { tmp, upstreamPort: upstream.port, cpu: plan.proxyCpu };
-    const specs = peerSpecs(tools);
+    const only = (process.env.BENCH_PEERS ?? '').split(',').filter(Boolean);
+    const specs = peerSpecs(tools).filter((s) => only.length === 0 || only.includes(s.name));
     const rows: HttpRow[] = specs.map((s) => ({ name: s.name, unavailable: 'not run' }));
     // Rounds interleave the peers so a burst of other work on the machine does not land on one only.
     for (let round = 1; round <= rounds; round++) {
