@@ -13,7 +13,9 @@
 //   BENCH_XDS_RPS (1000), BENCH_XDS_DELTA=1 (delta ADS instead of SotW),
 //   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p),
 //   BENCH_XDS_PIN=0 (leave this process, the control plane, unpinned instead of on the load core),
-//   BENCH_XDS_DIRECT=1 (the load's route answers with a direct_response: no upstream in the path,
+//   BENCH_XDS_LOAD=closed (8 connections each on its own schedule, waiting for its previous
+//   response, instead of open arrivals on up to 64: see servers/paced-load.ts for why open is the
+//   default), BENCH_XDS_DIRECT=1 (the load's route answers with a direct_response: no upstream in the path,
 //   to tell the proxy's own share of the latency from the upstream round trip's).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -34,7 +36,10 @@ import {
 const BASELINE_MS = 2000;
 const TAIL_MS = 500;
 const APPLY_TIMEOUT_MS = 60_000;
-const LOAD_CONNECTIONS = 8;
+/** Open arrivals (servers/paced-load.ts) on up to this many keep-alive connections; closed: exactly this many. */
+const LOAD_CONNECTIONS = { open: 64, closed: 8 } as const;
+type LoadModel = keyof typeof LOAD_CONNECTIONS;
+const loadModel = (): LoadModel => (process.env.BENCH_XDS_LOAD === 'closed' ? 'closed' : 'open');
 const GOAL_KB_PER_CLUSTER = 10;
 const GOAL_APPLY_10K_MS = 2000;
 const GOAL_P99_ADDED_MS = 10;
@@ -61,9 +66,16 @@ interface Memory {
   readonly heapKb: number;
 }
 
+/**
+ * The pollers' one keep-alive connection: a fresh connection per poll (every 5 ms while a push is
+ * applied) cost the proxy ~150 ms of its core per 10,000-cluster push in accepts and connection
+ * set-up, charged to the push's apply time and to the load's latency.
+ */
+const pollAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
 function get(port: number, pathAndQuery: string, host?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, agent: false, headers: host ? { host } : {}, timeout: 10_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathAndQuery, agent: pollAgent, headers: host ? { host } : {}, timeout: 10_000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -168,7 +180,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
     const loadFile = path.join(tmp, 'load.json');
     const rps = Number(process.env.BENCH_XDS_RPS) || 1000;
     const maxSeconds = (BASELINE_MS + APPLY_TIMEOUT_MS + 5000) / 1000 + 5;
-    load = startProcess('paced-load', process.execPath, [serverScript('paced-load'), String(port), BASE_HOST, String(rps), String(LOAD_CONNECTIONS), String(maxSeconds), loadFile], { cpu: plan.loadCpu });
+    load = startProcess('paced-load', process.execPath, [serverScript('paced-load'), String(port), BASE_HOST, String(rps), String(LOAD_CONNECTIONS[loadModel()]), String(maxSeconds), loadFile, loadModel()], { cpu: plan.loadCpu });
     await sleep(1000); // warm-up: connections open, JIT settles
     const mem0 = await settledMemory(proc, adminPort);
     const baseFrom = Date.now();
@@ -199,6 +211,10 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
       const during = window(samples, t0, applied);
       if (process.env.BENCH_XDS_DEBUG) {
         const worst = samples.due.map((d, i) => [d - t0, samples.ms[i]]).sort((a, b) => b[1] - a[1]).slice(0, 15);
+        const sm = samples as { late?: number[]; conn?: number[] };
+        const c0 = sm.conn?.[samples.due.findIndex((d, i) => samples.ms[i] === worst[0][1])];
+        const seq = samples.due.map((d, i) => [d - t0, samples.ms[i], sm.late?.[i] ?? 0, sm.conn?.[i]] as const).filter((x) => x[3] === c0 && x[0] > worst[0][0] - 300 && x[0] < worst[0][0] + 300);
+        say(`connection ${c0} around the worst (due ms from push: latency/sent-late ms): ${seq.map(([d, l, s]) => `${d.toFixed(0)}:${l.toFixed(0)}/${s.toFixed(0)}`).join(' ')}`);
         say(`worst (due ms from push, latency ms): ${worst.map(([d, l]) => `${d.toFixed(0)}:${l.toFixed(1)}`).join(' ')}`);
         const st = (samples as { stalls?: number[] }).stalls ?? [];
         say(`load client stalls (ms from push: length): ${st.filter((_, i) => i % 2 === 0).map((e, i) => `${(e - t0).toFixed(0)}:${st[2 * i + 1].toFixed(0)}`).join(' ')}`);
@@ -248,7 +264,7 @@ export async function runXdsPushScenario(): Promise<void> {
   if (!fs.existsSync(path.join(compiledRoot, 'proxy', 'server', 'main.js'))) return say('skipped: tsenvoy is not built');
   say(plan.note);
   say(loadNote());
-  say(`${process.env.BENCH_XDS_DELTA === '1' ? 'delta' : 'SotW'} ADS; load ${Number(process.env.BENCH_XDS_RPS) || 1000} req/s over ${LOAD_CONNECTIONS} connections; ${runs} run(s) per case`);
+  say(`${process.env.BENCH_XDS_DELTA === '1' ? 'delta' : 'SotW'} ADS; load ${Number(process.env.BENCH_XDS_RPS) || 1000} req/s, ${loadModel() === 'open' ? `open arrivals on up to ${LOAD_CONNECTIONS.open} keep-alive connections` : `closed, ${LOAD_CONNECTIONS.closed} connections each on its own schedule`} (BENCH_XDS_LOAD=open|closed); ${runs} run(s) per case`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsenvoy-bench-xds-'));
   const upPort = await freePort();
   const upstream = startProcess('upstream', process.execPath, [serverScript('upstream-http'), String(upPort)], { cpu: plan.loadCpu });
@@ -296,6 +312,7 @@ export async function runXdsPushScenario(): Promise<void> {
     }
   } finally {
     unpin();
+    pollAgent.destroy();
     await upstream.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -21,9 +21,12 @@ const server = path.resolve(__dirname, '..', '..', 'proxy', 'server');
 if (fs.existsSync(path.join(server, 'launch.js'))) require(path.join(server, 'launch.js'));
 else (require(path.join(server, 'main.js')) as { main(argv: readonly string[]): void }).main(process.argv.slice(2));
 
-// TSENVOY_BENCH_LAG_MS=<n>: print every event-loop stall longer than n ms (epoch ms when it ended).
+// TSENVOY_BENCH_LAG_MS=<n>: print every event-loop stall longer than n ms (epoch ms when it ended),
+// and once a `bench-clock <epoch ms> <monotonic µs>` line.
 const lagMs = Number(process.env.TSENVOY_BENCH_LAG_MS);
 if (lagMs > 0) {
+  // Epoch ms and the monotonic clock in µs (a --cpu-prof profile's startTime), to line the two up.
+  process.stderr.write(`bench-clock ${Date.now()} ${process.hrtime.bigint() / 1000n}\n`);
   let last = Date.now();
   setInterval(() => {
     const now = Date.now();
