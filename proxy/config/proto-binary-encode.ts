@@ -209,6 +209,14 @@ class BinaryEncoder {
         w.endLength(start);
         return;
       }
+      if (f.type === 'string') {
+        // A subscription's resource_names: thousands of them, so no path string per element.
+        for (let i = 0; i < list.length; i++) {
+          w.tag(f.number, 2);
+          w.string(String(list[i]));
+        }
+        return;
+      }
       for (let i = 0; i < list.length; i++) this.single(w, f, f.number, list[i], `${path}[${i}]`, true);
       return;
     }
