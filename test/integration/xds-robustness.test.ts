@@ -106,7 +106,9 @@ describe('xDS failure paths, real tsenvoy', () => {
     // Fixed: ACKed, and the cluster exists.
     const v3 = cp.setResources(T.CLUSTER, { a: staticCluster('a', [a.port]), bad: edsCluster('bad'), b: staticCluster('b', [b.port]), later: staticCluster('later', [b.port]) });
     await cp.waitForRequest((r) => r.type_url === T.CLUSTER && r.version_info === v3 && !r.error_detail, 8000, from2);
-    assert.match(await clustersText(p), /^bad::added_via_api::true$/m);
+    // An EDS cluster is active (in /clusters) once its assignment is applied, which can follow the
+    // CDS ACK: on a loaded machine it did, and an immediate look missed it.
+    await waitFor('bad in /clusters', async () => /^bad::added_via_api::true$/m.test(await clustersText(p)));
   });
 
   test('a CDS cluster named like a bootstrap cluster is skipped and ACKed; the bootstrap cluster stays', async () => {
