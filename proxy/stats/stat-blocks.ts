@@ -22,6 +22,8 @@ export interface BlockHost {
   rejects(name: string): boolean;
   /** Whether an eager counter (or gauge) of this full name exists. */
   hasEager(name: string, gauge: boolean): boolean;
+  /** False when no eager stat can be named `${prefix}.<anything>` (a cheap check before hasEager). */
+  mayHaveEagerUnder(prefix: string): boolean;
   /** Tags of views: they are made and dropped freely, so the store does not intern theirs. */
   readonly viewTags: TagResolver;
 }
@@ -145,6 +147,7 @@ export class StatBlocks {
 
   /** Whether an accepted stat of the block under `prefix` exists as an eager stat. */
   private hasEager(prefix: string, layout: StatBlockLayout, rejected: number): boolean {
+    if (!this.host.mayHaveEagerUnder(prefix)) return false;
     const nc = layout.counters.length;
     for (let i = 0; i < layout.names.length; i++) {
       if ((rejected & (1 << i)) === 0 && this.host.hasEager(`${prefix}.${layout.names[i]}`, i >= nc)) return true;

@@ -20,6 +20,7 @@
 
 import type { BlockCounter, BlockGauge } from './block-stats';
 import { CounterImpl } from './counter';
+import { EagerHeads } from './eager-heads';
 import { GaugeImpl } from './gauge';
 import { HistogramImpl } from './histogram';
 import { compileHistogramSettings, type HistogramSettings } from './histogram-settings';
@@ -232,6 +233,8 @@ export class StatsStore implements StatsScope, TagResolver {
   private readonly gaugeMap = new Map<string, GaugeImpl>();
   private readonly histogramMap = new Map<string, HistogramImpl>();
   private readonly textReadoutMap = new Map<string, TextReadoutImpl>();
+  /** Heads of the names in the three maps above (see eager-heads.ts). */
+  private readonly heads = new EagerHeads();
   private readonly interner = new StringInterner();
   private readonly rootScope: ScopeImpl;
   private readonly namespaces: string[] = [];
@@ -247,6 +250,7 @@ export class StatsStore implements StatsScope, TagResolver {
       acceptsAll: config.matcher.acceptsAll,
       rejects: (name) => this.rejects(name),
       hasEager: (name, gauge) => (gauge ? this.gaugeMap : this.counterMap).has(name),
+      mayHaveEagerUnder: (prefix) => this.heads.mayHaveUnder(prefix),
       viewTags: this.standInTags,
     });
   }
@@ -292,6 +296,7 @@ export class StatsStore implements StatsScope, TagResolver {
       if (this.rejects(name)) return NULL_COUNTER;
       c = new CounterImpl(name, this);
       this.counterMap.set(name, c);
+      this.heads.added(name);
     }
     holder.hold(c);
     return c;
@@ -306,6 +311,7 @@ export class StatsStore implements StatsScope, TagResolver {
       if (this.rejects(name)) return NULL_GAUGE;
       g = new GaugeImpl(name, this);
       this.gaugeMap.set(name, g);
+      this.heads.added(name);
     }
     holder.hold(g);
     return g;
@@ -316,6 +322,7 @@ export class StatsStore implements StatsScope, TagResolver {
       if (this.rejects(name)) return NULL_HISTOGRAM;
       h = new HistogramImpl(name, this, undefined, this.config.histogramSettings.bucketsFor(name));
       this.histogramMap.set(name, h);
+      this.heads.added(name);
     }
     holder.hold(h);
     return h;
@@ -331,9 +338,13 @@ export class StatsStore implements StatsScope, TagResolver {
     return t;
   }
   /** @internal */ remove(m: Metric): void {
-    if (m instanceof CounterImpl) this.counterMap.delete(m.name);
-    else if (m instanceof GaugeImpl) this.gaugeMap.delete(m.name);
-    else if (m instanceof HistogramImpl) this.histogramMap.delete(m.name);
+    if (m instanceof CounterImpl) {
+      if (this.counterMap.delete(m.name)) this.heads.removed(m.name);
+    } else if (m instanceof GaugeImpl) {
+      if (this.gaugeMap.delete(m.name)) this.heads.removed(m.name);
+    } else if (m instanceof HistogramImpl) {
+      if (this.histogramMap.delete(m.name)) this.heads.removed(m.name);
+    }
     else if (m instanceof TextReadoutImpl) this.textReadoutMap.delete(m.name);
     if (m.tagsResolved && m.tagExtractedName !== m.name) this.interner.release(m.tagExtractedName);
   }
@@ -342,7 +353,7 @@ export class StatsStore implements StatsScope, TagResolver {
     // A group is created whole, so one of its stats tells whether an earlier scope of this name
     // created it (then this scope takes the same objects now, keeping their values).
     const [probe, map] = names.counters.length ? [names.counters[0], this.counterMap] : names.gauges.length ? [names.gauges[0], this.gaugeMap] : [names.histograms[0], this.histogramMap];
-    if (probe === undefined || (map as Map<string, unknown>).has(`${scope.prefix}.${probe}`)) return false;
+    if (probe === undefined || (this.heads.mayHaveUnder(scope.prefix) && (map as Map<string, unknown>).has(`${scope.prefix}.${probe}`))) return false;
     const d = scope.deferred;
     // Lists are replaced, not pushed to: a pushed array keeps room for 17 (a cluster has three groups).
     if (d === undefined) scope.deferred = names;
