@@ -71,6 +71,33 @@ function shared(l: PriorityLoad): PriorityLoad {
   return l.healthy.length === 1 && l.healthy[0] === 100 && l.degraded[0] === 0 && !l.panic[0] ? ALL_TO_P0 : l;
 }
 
+/**
+ * A cluster with no hosts (every EDS cluster until its assignment arrives): one shared read-only
+ * priority 0 set, with an empty locality list when balancing is locality-weighted, and the load
+ * of zero hosts, which depends only on the panic threshold and weighted_priority_health.
+ */
+function emptySet(localities: LocalityGroup[] | null): readonly HostSet[] {
+  const s = new HostSet(0);
+  s.hosts = s.healthy = s.degraded = Object.freeze([]) as unknown as HostImpl[];
+  s.localities = localities === null ? null : (Object.freeze(localities) as LocalityGroup[]);
+  return Object.freeze([Object.freeze(s)]);
+}
+const EMPTY_SETS = emptySet(null);
+const EMPTY_LOCALITY_SETS = emptySet([]);
+const emptyLoads = new Map<string, PriorityLoad>();
+
+function emptyLoad(panicThreshold: number, weightedPriorityHealth: boolean): PriorityLoad {
+  const key = `${panicThreshold}/${weightedPriorityHealth}`;
+  let l = emptyLoads.get(key);
+  if (l === undefined) {
+    const c = EMPTY_SETS[0].counts(100);
+    const computed = shared(computePriorityLoad([c], panicThreshold, weightedPriorityHealth));
+    l = Object.freeze({ healthy: Object.freeze(computed.healthy), degraded: Object.freeze(computed.degraded), panic: Object.freeze(computed.panic) }) as unknown as PriorityLoad;
+    emptyLoads.set(key, l);
+  }
+  return l;
+}
+
 export class PrioritySet {
   sets: HostSet[] = [new HostSet(0)];
   load: PriorityLoad = ALL_TO_P0;
@@ -86,6 +113,12 @@ export class PrioritySet {
   /** Regroups `hosts` (each with its current priority and flags) and recomputes loads. */
   rebuild(hosts: readonly HostImpl[]): void {
     const o = this.options;
+    if (hosts.length === 0) {
+      this.sets = (o.localityWeighted ? EMPTY_LOCALITY_SETS : EMPTY_SETS) as HostSet[];
+      this.total = this.healthyCount = this.degradedCount = this.excludedCount = this.maxWeight = 0;
+      this.load = emptyLoad(o.panicThreshold, o.weightedPriorityHealth);
+      return;
+    }
     let maxPriority = 0;
     for (const h of hosts) if (h.priority > maxPriority) maxPriority = h.priority;
     const sets: HostSet[] = [];
