@@ -74,7 +74,8 @@ export function sanitizeStatsName(name: string): string {
   let s = name;
   if (s.endsWith('.')) s = s.slice(0, -1);
   if (s.startsWith('.')) s = s.slice(1);
-  return s.replace(/[:\0]/g, '_');
+  // Nearly every prefix (a cluster's, a listener's) has neither: no regex pass for them.
+  return s.indexOf(':') < 0 && s.indexOf('\0') < 0 ? s : s.replace(/[:\0]/g, '_');
 }
 
 /** Names of stats a scope creates together on first use (shared by every scope that defers them). */
@@ -352,8 +353,19 @@ export class StatsStore implements StatsScope, TagResolver {
   /** @internal */ defer(scope: ScopeImpl, names: DeferredStatNames): boolean {
     // A group is created whole, so one of its stats tells whether an earlier scope of this name
     // created it (then this scope takes the same objects now, keeping their values).
-    const [probe, map] = names.counters.length ? [names.counters[0], this.counterMap] : names.gauges.length ? [names.gauges[0], this.gaugeMap] : [names.histograms[0], this.histogramMap];
-    if (probe === undefined || (this.heads.mayHaveUnder(scope.prefix) && (map as Map<string, unknown>).has(`${scope.prefix}.${probe}`))) return false;
+    let probe: string | undefined;
+    let map: ReadonlyMap<string, unknown>;
+    if (names.counters.length) {
+      probe = names.counters[0];
+      map = this.counterMap;
+    } else if (names.gauges.length) {
+      probe = names.gauges[0];
+      map = this.gaugeMap;
+    } else {
+      probe = names.histograms[0];
+      map = this.histogramMap;
+    }
+    if (probe === undefined || (this.heads.mayHaveUnder(scope.prefix) && map.has(`${scope.prefix}.${probe}`))) return false;
     const d = scope.deferred;
     // Lists are replaced, not pushed to: a pushed array keeps room for 17 (a cluster has three groups).
     if (d === undefined) scope.deferred = names;

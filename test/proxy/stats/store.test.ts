@@ -23,6 +23,8 @@ describe('stats store', () => {
     assert.equal(store.scope('listener.0.0.0.0:15001.').counter('downstream_cx_total').name,
       'listener.0.0.0.0_15001.downstream_cx_total');
     assert.equal(sanitizeStatsName('.a:b.'), 'a_b');
+    assert.equal(sanitizeStatsName('a\0b:c'), 'a_b_c');
+    assert.equal(sanitizeStatsName('outbound|80||svc.ns.svc.cluster.local'), 'outbound|80||svc.ns.svc.cluster.local');
   });
 
   it('tracks "used" from the first write', () => {
