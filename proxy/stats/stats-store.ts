@@ -345,8 +345,7 @@ export class StatsStore implements StatsScope, TagResolver {
       if (this.gaugeMap.delete(m.name)) this.heads.removed(m.name);
     } else if (m instanceof HistogramImpl) {
       if (this.histogramMap.delete(m.name)) this.heads.removed(m.name);
-    }
-    else if (m instanceof TextReadoutImpl) this.textReadoutMap.delete(m.name);
+    } else if (m instanceof TextReadoutImpl) this.textReadoutMap.delete(m.name);
     if (m.tagsResolved && m.tagExtractedName !== m.name) this.interner.release(m.tagExtractedName);
   }
 

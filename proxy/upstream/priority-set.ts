@@ -90,9 +90,8 @@ function emptyLoad(panicThreshold: number, weightedPriorityHealth: boolean): Pri
   const key = `${panicThreshold}/${weightedPriorityHealth}`;
   let l = emptyLoads.get(key);
   if (l === undefined) {
-    const c = EMPTY_SETS[0].counts(100);
-    const computed = shared(computePriorityLoad([c], panicThreshold, weightedPriorityHealth));
-    l = Object.freeze({ healthy: Object.freeze(computed.healthy), degraded: Object.freeze(computed.degraded), panic: Object.freeze(computed.panic) }) as unknown as PriorityLoad;
+    const c = computePriorityLoad([EMPTY_SETS[0].counts(100)], panicThreshold, weightedPriorityHealth);
+    l = shared(Object.freeze({ healthy: Object.freeze(c.healthy), degraded: Object.freeze(c.degraded), panic: Object.freeze(c.panic) }) as unknown as PriorityLoad);
     emptyLoads.set(key, l);
   }
   return l;
