@@ -300,15 +300,11 @@ export class GrpcMux {
       keepValues: watcher.decodeOnRead !== true,
     });
     if (!batch.ok) {
-      for (const r of p.resources) if (r.name) st.timers.disarm(r.name);
+      for (const name of batch.named) st.timers.disarm(name);
       this.reject(st, p, nackMessage(p.typeUrl, batch.issues), live(), t0);
       return;
     }
-    const present = new Set<string>();
-    for (const r of p.resources) {
-      const name = r.name;
-      if (name !== undefined) present.add(name);
-    }
+    const present = new Set<string>(batch.named);
     for (const item of batch.items) {
       present.add(item.name);
       st.timers.disarm(item.name);

@@ -1,7 +1,7 @@
 // The two xDS wire dialects as request builders and response readers over TypeState: SotW
 // (StreamAggregatedResources: full name lists, version_info, ACK = version + nonce) and delta
 // (DeltaAggregatedResources: subscribe/unsubscribe diffs, per-resource versions, removals).
-import { DeltaResponse, RawResource, readDeltaResponse, readSotwResponse } from './envelope';
+import { DeltaResponse, RawResources, readDeltaResponse, readSotwResponse } from './envelope';
 import { TypeState } from './type-state';
 import { DELTA_DISCOVERY_REQUEST, DISCOVERY_REQUEST, RequestTypeName } from './types';
 
@@ -11,7 +11,7 @@ export interface ParsedResponse {
   readonly typeUrl: string;
   readonly nonce: string;
   readonly versionInfo: string;
-  readonly resources: RawResource[];
+  readonly resources: RawResources;
   /** Delta's removed_resources; undefined in SotW. */
   readonly removed?: readonly string[];
 }

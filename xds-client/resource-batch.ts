@@ -4,7 +4,7 @@
 // (setImmediate) between slices so requests in flight keep flowing. A single big resource is
 // decoded in slices too, when the codec can.
 import { performance } from 'node:perf_hooks';
-import { peekName, RawResource } from './envelope';
+import { peekName, RawResources } from './envelope';
 import { ResourceIssue, XdsCodec } from './types';
 
 /**
@@ -29,9 +29,10 @@ export function cachedOf(i: CachedResource): CachedResource {
   return { name: i.name, version: i.version, bytes: i.bytes };
 }
 
+/** `named`: the names Resource wrappers carried (empty ones too), for the caller's bookkeeping. */
 export type BatchResult =
-  | { readonly ok: true; readonly items: readonly DecodedItem[] }
-  | { readonly ok: false; readonly issues: readonly ResourceIssue[] };
+  | { readonly ok: true; readonly items: readonly DecodedItem[]; readonly named: ReadonlySet<string> }
+  | { readonly ok: false; readonly issues: readonly ResourceIssue[]; readonly named: ReadonlySet<string> };
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -69,15 +70,17 @@ export class DecodeOnRead {
 }
 
 /** Decodes a response's resources; one bad resource rejects the whole response, as Envoy does. */
-export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions): Promise<BatchResult> {
+export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<BatchResult> {
   const items: DecodedItem[] = [];
   const issues: ResourceIssue[] = [];
   const seen = new Set<string>();
+  const named = new Set<string>();
   let sliceStart = performance.now();
   const pause = (): Promise<void> | undefined =>
     performance.now() - sliceStart < o.sliceMs ? undefined : yieldToLoop().then(() => void (sliceStart = performance.now()));
   for (let i = 0; i < raw.length; i++) {
-    const r = raw[i];
+    const r = raw.at(i)!; // read from the response here, inside the slices
+    if (r.name !== undefined) named.add(r.name);
     if (r.empty) continue;
     const name = r.name ?? peekName(r.bytes);
     const label = name ?? `resources[${i}]`;
@@ -117,5 +120,5 @@ export async function decodeBatch(raw: readonly RawResource[], o: BatchOptions):
       sliceStart = performance.now();
     }
   }
-  return issues.length ? { ok: false, issues } : { ok: true, items };
+  return issues.length ? { ok: false, issues, named } : { ok: true, items, named };
 }

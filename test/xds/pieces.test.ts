@@ -39,22 +39,32 @@ test('envelope: SotW resources as views, Resource wrappers unwrapped, TTL heartb
   assert.equal(r.versionInfo, '3');
   assert.equal(r.nonce, 'n1');
   assert.equal(r.resources.length, 3);
-  assert.ok(r.resources[0].bytes.equals(a));
-  assert.equal(r.resources[0].bytes.buffer, buf.buffer, 'a view, not a copy');
-  assert.equal(peekName(r.resources[0].bytes), 'a');
-  assert.equal(r.resources[1].name, 'b');
-  assert.equal(r.resources[1].version, '9');
-  assert.equal(r.resources[1].typeUrl, CLUSTER);
-  assert.ok(r.resources[2].empty);
+  assert.ok(r.resources.at(0)!.bytes.equals(a));
+  assert.equal(r.resources.at(0)!.bytes.buffer, buf.buffer, 'a view, not a copy');
+  assert.equal(peekName(r.resources.at(0)!.bytes), 'a');
+  assert.equal(r.resources.at(1)!.name, 'b');
+  assert.equal(r.resources.at(1)!.version, '9');
+  assert.equal(r.resources.at(1)!.typeUrl, CLUSTER);
+  assert.ok(r.resources.at(2)!.empty);
 
   const d = readDeltaResponse(encodeBinary(schema, 'envoy.service.discovery.v3.DeltaDiscoveryResponse', {
     system_version_info: 's', type_url: CLUSTER, nonce: 'n2', removed_resources: ['x', 'y'],
     resources: [{ name: 'a', version: '1', aliases: ['alias'], resource: { '@type': CLUSTER, [RAW_ANY]: a } }],
   }));
   assert.deepEqual(d.removed, ['x', 'y']);
-  assert.equal(d.resources[0].name, 'a');
-  assert.ok(d.resources[0].bytes.equals(a));
+  assert.equal(d.resources.at(0)!.name, 'a');
+  assert.ok(d.resources.at(0)!.bytes.equals(a));
   assert.throws(() => readSotwResponse(Buffer.from([0x12, 0x05, 0x0a])), /runs past the end/);
+  assert.equal(r.resources.at(3), undefined);
+  // The read checks every resource's framing up front, wrapped ones to the inner Any, so a bad one
+  // fails the whole response there and not later, halfway through the batch.
+  const badWrapper = Buffer.from([0x12, 0x02, 0x12, 0x09]); // Resource.resource: an Any whose value says 9 bytes and has none
+  const wrappedBad = encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryResponse', {
+    type_url: CLUSTER, resources: [{ '@type': CLUSTER, [RAW_ANY]: a }, { '@type': RESOURCE_WRAPPER, [RAW_ANY]: badWrapper }],
+  });
+  assert.throws(() => readSotwResponse(wrappedBad), /runs past the end/);
+  const deltaBad = Buffer.concat([Buffer.from([0x12, badWrapper.length]), badWrapper]);
+  assert.throws(() => readDeltaResponse(deltaBad), /runs past the end/);
 });
 
 const api = (cluster: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
