@@ -121,3 +121,22 @@ test('negative, 64-bit, packed and enum-number values round-trip', () => {
 test('a value that does not fit its field is an EncodeError naming the path', () => {
   assert.throws(() => encodeBinary(schema, CLUSTER, { name: 'x', lb_policy: 'NOPE' }), (e: unknown) => e instanceof EncodeError && /lb_policy/.test((e as Error).message));
 });
+
+test('long repeated string fields (a subscription of thousands of names) encode as protobufjs does, ASCII or not', () => {
+  const type = root.lookupType('envoy.service.discovery.v3.DiscoveryRequest');
+  const ascii = Array.from({ length: 300 }, (_, i) => `outbound|8080||svc-${i}.ns.svc.cluster.local`);
+  const cases: [string, string[]][] = [
+    ['ASCII names (written joined)', ascii],
+    ['one name with non-ASCII text', [...ascii.slice(0, 150), 'outbound|80||café.ns.svc.cluster.local', ...ascii.slice(150)]],
+    ['one name of 128 characters or more', [...ascii, `outbound|80||${'x'.repeat(200)}.ns.svc.cluster.local`]],
+    ['a short list', ascii.slice(0, 3)],
+  ];
+  for (const [what, names] of cases) {
+    const msg = { version_info: '3', resource_names: names, type_url: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', response_nonce: '7' };
+    const ours = encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryRequest', msg);
+    assert.deepEqual(Buffer.from(ours), Buffer.from(type.encode(type.fromObject(msg)).finish()), what);
+    const back = decodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryRequest', ours);
+    assert.ok(back.ok, what);
+    assert.deepEqual((back.value as { resource_names: string[] }).resource_names, names, what);
+  }
+});
