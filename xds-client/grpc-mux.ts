@@ -104,33 +104,25 @@ export class GrpcMux {
   /** Adds interest in `name` ('*' = wildcard); timeoutMs 0 waits forever. */
   watch(typeUrl: string, name: string, timeoutMs: number): void {
     const st = this.state(typeUrl);
+    const before = st.addWatch(name);
     if (name === '*') {
-      if (st.wildcardWatches++ === 0 && !st.receivedAny) st.timers.arm('*', timeoutMs);
-    } else {
-      const n = st.names.get(name) ?? 0;
-      st.names.set(name, n + 1);
-      if (n === 0 && !st.accepted.has(name)) st.timers.arm(name, timeoutMs);
-    }
+      if (before === 0 && !st.receivedAny) st.timers.arm('*', timeoutMs);
+    } else if (before === 0 && !st.accepted.has(name)) st.timers.arm(name, timeoutMs);
     this.scheduleFlush();
   }
 
   unwatch(typeUrl: string, name: string): void {
     const st = this.types.get(typeUrl);
     if (!st) return;
+    const left = st.dropWatch(name);
+    if (left === -1) return;
     if (name === '*') {
-      if (st.wildcardWatches === 0) return;
-      if (--st.wildcardWatches === 0) {
+      if (left === 0) {
         st.timers.disarm('*');
         for (const n of [...st.accepted.keys()]) if (!st.names.has(n)) st.accepted.delete(n);
       }
     } else {
-      const n = st.names.get(name);
-      if (n === undefined) return;
-      if (n > 1) {
-        st.names.set(name, n - 1);
-        return;
-      }
-      st.names.delete(name);
+      if (left > 0) return;
       st.timers.disarm(name);
       // Envoy forgets what it no longer watches; a later watch gets it fresh from the server.
       if (!st.wildcard) st.accepted.delete(name);

@@ -101,8 +101,10 @@ function deltaDiff(st: TypeState): Req {
   const unsubscribe: string[] = [];
   if (st.wildcard && !st.sentWildcard) subscribe.push('*');
   if (!st.wildcard && st.sentWildcard) unsubscribe.push('*');
-  for (const n of st.names.keys()) if (!st.sentNames.has(n)) subscribe.push(n);
-  for (const n of st.sentNames) if (!st.names.has(n)) unsubscribe.push(n);
+  if (st.subscriptionChanged()) {
+    for (const n of st.names.keys()) if (!st.sentNames.has(n)) subscribe.push(n);
+    for (const n of st.sentNames) if (!st.names.has(n)) unsubscribe.push(n);
+  }
   if (subscribe.length) req.resource_names_subscribe = subscribe.sort();
   if (unsubscribe.length) req.resource_names_unsubscribe = unsubscribe.sort();
   return req;

@@ -12,9 +12,16 @@ export interface ErrorState {
 }
 
 export class TypeState {
-  /** Watch counts per name: the proxy may watch one EDS name from two clusters. */
+  /** Watch counts per name: the proxy may watch one EDS name from two clusters (change via addWatch/dropWatch). */
   readonly names = new Map<string, number>();
   wildcardWatches = 0;
+  /**
+   * Bumped when the set of names or the wildcard changes (not a count): with 10,000 EDS names, a
+   * request or ACK then need not sort, copy or compare them again while nothing changed.
+   */
+  private generation = 0;
+  private sentGeneration = -1;
+  private sorted: { readonly generation: number; readonly names: readonly string[] } | undefined;
   readonly accepted = new Map<string, CachedResource>();
   /** SotW: the last accepted version_info; delta: the last system_version_info. */
   versionInfo = '';
@@ -52,16 +59,52 @@ export class TypeState {
     return this.wildcard || this.names.has(name);
   }
 
+  /** One more watch of `name` ('*': the wildcard); returns how many there were before. */
+  addWatch(name: string): number {
+    if (name === '*') {
+      if (this.wildcardWatches === 0) this.generation++;
+      return this.wildcardWatches++;
+    }
+    const n = this.names.get(name) ?? 0;
+    this.names.set(name, n + 1);
+    if (n === 0) this.generation++;
+    return n;
+  }
+
+  /** One watch fewer; returns how many are left, or -1 when there was none. */
+  dropWatch(name: string): number {
+    if (name === '*') {
+      if (this.wildcardWatches === 0) return -1;
+      if (--this.wildcardWatches === 0) this.generation++;
+      return this.wildcardWatches;
+    }
+    const n = this.names.get(name);
+    if (n === undefined) return -1;
+    if (n > 1) {
+      this.names.set(name, n - 1);
+      return n - 1;
+    }
+    this.names.delete(name);
+    this.generation++;
+    return 0;
+  }
+
   /** The subscription changed since the server was last told. */
   subscriptionChanged(): boolean {
+    if (this.generation === this.sentGeneration) return false;
     if (this.sentWildcard !== this.wildcard || this.sentNames.size !== this.names.size) return true;
     for (const n of this.names.keys()) if (!this.sentNames.has(n)) return true;
+    // Watched and unwatched again since: the server's view is still exact.
+    this.sentGeneration = this.generation;
     return false;
   }
 
   markSent(): void {
-    this.sentNames = new Set(this.names.keys());
-    this.sentWildcard = this.wildcard;
+    if (this.generation !== this.sentGeneration) {
+      this.sentNames = new Set(this.names.keys());
+      this.sentWildcard = this.wildcard;
+      this.sentGeneration = this.generation;
+    }
     this.sentOnStream = true;
   }
 
@@ -69,11 +112,15 @@ export class TypeState {
     this.nonce = '';
     this.sentNames = new Set();
     this.sentWildcard = false;
+    this.sentGeneration = -1;
     this.sentOnStream = false;
   }
 
-  /** Sorted, so that equal subscriptions make equal requests. */
-  sortedNames(): string[] {
-    return [...this.names.keys()].sort();
+  /** Sorted, so that equal subscriptions make equal requests; the same array until the names change. */
+  sortedNames(): readonly string[] {
+    if (this.sorted === undefined || this.sorted.generation !== this.generation) {
+      this.sorted = { generation: this.generation, names: Object.freeze([...this.names.keys()].sort()) };
+    }
+    return this.sorted.names;
   }
 }
