@@ -5,13 +5,13 @@
 import { performance } from 'node:perf_hooks';
 import { Client, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { BackoffOptions, JitteredBackoff } from './backoff';
-import { cachedOf, DecodeOnRead, decodeBatch } from './resource-batch';
+import { cachedOf, DecodedItem, DecodeOnRead, decodeBatch, Slices } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { GrpcTarget } from './grpc-target';
 import { deltaProtocol, ParsedResponse, Protocol, sotwProtocol } from './protocol';
 import { TypeState } from './type-state';
 import { typeLabel, typeOrder } from './type-urls';
-import { ResourceIssue, TypeWatcher, UpdateEvent, UpdateOutcome, XdsCodec, XdsLogger } from './types';
+import { ResourceIssue, TypeWatcher, UpdateEvent, UpdateOutcome, XdsCodec, XdsLogger, XdsResource } from './types';
 
 type Req = Record<string, unknown>;
 
@@ -296,28 +296,30 @@ export class GrpcMux {
       this.reject(st, p, nackMessage(p.typeUrl, batch.issues), live(), t0);
       return;
     }
+    // The bookkeeping around the watcher goes over every item too: in slices, as the decoding did.
+    const slices = new Slices(this.o.sliceMs);
     const present = new Set<string>(batch.named);
+    const updated: DecodedItem[] = [];
+    const resources: XdsResource[] = [];
     for (const item of batch.items) {
       present.add(item.name);
       st.timers.disarm(item.name);
+      if (item.changed) {
+        updated.push(item);
+        resources.push(
+          watcher.decodeOnRead === true && item.value === undefined
+            ? new DecodeOnRead(item.name, item.version, item.bytes, p.typeUrl, this.o.codec)
+            : { name: item.name, version: item.version, value: item.value, bytes: item.bytes },
+        );
+      }
+      if (slices.due()) await slices.turn();
     }
     const removed = this.protocol.removals(st, p, present);
     for (const n of removed) st.timers.disarm(n);
-    const updated = batch.items.filter((i) => i.changed);
     let outcome: UpdateOutcome | void;
     let threw = false;
     try {
-      outcome = await watcher.onUpdate({
-        typeUrl: p.typeUrl,
-        versionInfo: p.versionInfo,
-        updated: updated.map((i) =>
-          watcher.decodeOnRead === true && i.value === undefined
-            ? new DecodeOnRead(i.name, i.version, i.bytes, p.typeUrl, this.o.codec)
-            : { name: i.name, version: i.version, value: i.value, bytes: i.bytes },
-        ),
-        removed,
-        source: this.o.source,
-      });
+      outcome = await watcher.onUpdate({ typeUrl: p.typeUrl, versionInfo: p.versionInfo, updated: resources, removed, source: this.o.source });
     } catch (e) {
       // Nothing is known to have been applied: the cache keeps what it had, so that the same
       // resources pushed again are handed to the watcher again rather than taken as unchanged.
@@ -331,14 +333,20 @@ export class GrpcMux {
     // again later, it must be fetched and handed over again, not taken as already known.
     if (!threw) {
       for (const n of removed) st.accepted.delete(n);
-      for (const i of updated) if (!bad.has(i.name) && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
+      for (const i of updated) {
+        if (!bad.has(i.name) && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
+        if (slices.due()) await slices.turn();
+      }
     }
     if (rejected) {
       this.reject(st, p, nackMessage(p.typeUrl, rejected), live(), t0);
       return;
     }
     // Resources that carry their own version (delta) keep it even when their bytes did not change.
-    for (const i of batch.items) if (!i.changed && i.version !== st.accepted.get(i.name)?.version && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
+    for (const i of batch.items) {
+      if (!i.changed && i.version !== st.accepted.get(i.name)?.version && st.wants(i.name)) st.accepted.set(i.name, cachedOf(i));
+      if (slices.due()) await slices.turn();
+    }
     st.versionInfo = p.versionInfo;
     st.lastUpdated = new Date();
     st.errorState = undefined;

@@ -36,6 +36,28 @@ export type BatchResult =
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Times the slices of a response's handling: after each unit of work, `if (s.due()) await
+ * s.turn();` lets pending I/O run once `sliceMs` is used up (no promise while the slice lasts).
+ */
+export class Slices {
+  private start = performance.now();
+
+  constructor(private readonly sliceMs: number) {}
+
+  due(): boolean {
+    return performance.now() - this.start >= this.sliceMs;
+  }
+
+  async turn(): Promise<void> {
+    await yieldToLoop();
+    this.start = performance.now();
+  }
+
+  /** For a sliced decoder: a promise to await when the slice is used up, else undefined. */
+  readonly pause = (): Promise<void> | undefined => (this.due() ? this.turn() : undefined);
+}
+
 /** A resource this big is decoded in parts too (a RouteConfiguration with thousands of hosts). */
 const SLICED_DECODE_BYTES = 64 * 1024;
 
@@ -75,9 +97,7 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
   const issues: ResourceIssue[] = [];
   const seen = new Set<string>();
   const named = new Set<string>();
-  let sliceStart = performance.now();
-  const pause = (): Promise<void> | undefined =>
-    performance.now() - sliceStart < o.sliceMs ? undefined : yieldToLoop().then(() => void (sliceStart = performance.now()));
+  const slices = new Slices(o.sliceMs);
   for (let i = 0; i < raw.length; i++) {
     const r = raw.at(i)!; // read from the response here, inside the slices
     if (r.name !== undefined) named.add(r.name);
@@ -106,7 +126,7 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
       const version = r.version || o.version;
       const res =
         r.bytes.length >= SLICED_DECODE_BYTES && o.codec.decodeResourceSliced
-          ? await o.codec.decodeResourceSliced(o.typeUrl, r.bytes, pause)
+          ? await o.codec.decodeResourceSliced(o.typeUrl, r.bytes, slices.pause)
           : o.codec.decodeResource(o.typeUrl, r.bytes);
       if (!res.ok) {
         for (const e of res.errors) issues.push({ name, path: e.path, message: e.message });
@@ -115,10 +135,7 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
         items.push({ name, version, bytes: Buffer.from(r.bytes), value: o.keepValues === false && r.bytes.length < SLICED_DECODE_BYTES ? undefined : res.value, changed: true });
       }
     }
-    if (performance.now() - sliceStart >= o.sliceMs) {
-      await yieldToLoop();
-      sliceStart = performance.now();
-    }
+    if (slices.due()) await slices.turn();
   }
   return issues.length ? { ok: false, issues, named } : { ok: true, items, named };
 }
