@@ -231,7 +231,10 @@ class ResourceSpans implements RawResources {
   }
 }
 
-export function readSotwResponse(buf: Buffer): SotwResponse {
+/** A walk over a response that pauses (yields) after each resource: see readSliced. */
+export type ResponseWalk<T> = Generator<void, T, void>;
+
+export function* walkSotwResponse(buf: Buffer): ResponseWalk<SotwResponse> {
   const w = new Wire(buf);
   let versionInfo = '';
   let typeUrl = '';
@@ -245,6 +248,7 @@ export function readSotwResponse(buf: Buffer): SotwResponse {
         const end = w.lengthEnd();
         spans.push(w.pos, end);
         checkAny(w, end);
+        yield;
         break;
       }
       case 0x22: typeUrl = w.string(); break;
@@ -255,7 +259,7 @@ export function readSotwResponse(buf: Buffer): SotwResponse {
   return { versionInfo, typeUrl, nonce, resources: new ResourceSpans(buf, spans, false) };
 }
 
-export function readDeltaResponse(buf: Buffer): DeltaResponse {
+export function* walkDeltaResponse(buf: Buffer): ResponseWalk<DeltaResponse> {
   const w = new Wire(buf);
   let systemVersionInfo = '';
   let typeUrl = '';
@@ -270,6 +274,7 @@ export function readDeltaResponse(buf: Buffer): DeltaResponse {
         const end = w.lengthEnd();
         spans.push(w.pos, end);
         checkWrapper(w, end);
+        yield;
         break;
       }
       case 0x22: typeUrl = w.string(); break;
@@ -279,6 +284,34 @@ export function readDeltaResponse(buf: Buffer): DeltaResponse {
     }
   }
   return { systemVersionInfo, typeUrl, nonce, resources: new ResourceSpans(buf, spans, true), removed };
+}
+
+function drain<T>(walk: ResponseWalk<T>): T {
+  for (;;) {
+    const r = walk.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs a walk to its end, awaiting `pause()` between resources whenever it returns a promise (a
+ * used-up slice): even the allocation-free read of 10,000 resources took ~25 ms the first time.
+ */
+export async function readSliced<T>(walk: ResponseWalk<T>, pause: () => Promise<void> | undefined): Promise<T> {
+  for (;;) {
+    const r = walk.next();
+    if (r.done) return r.value;
+    const p = pause();
+    if (p !== undefined) await p;
+  }
+}
+
+export function readSotwResponse(buf: Buffer): SotwResponse {
+  return drain(walkSotwResponse(buf));
+}
+
+export function readDeltaResponse(buf: Buffer): DeltaResponse {
+  return drain(walkDeltaResponse(buf));
 }
 
 /**

@@ -264,7 +264,7 @@ export class GrpcMux {
     const t0 = performance.now();
     let p: ParsedResponse;
     try {
-      p = this.protocol.read(q.buf);
+      p = await this.protocol.read(q.buf, new Slices(this.o.sliceMs).pause);
     } catch (e) {
       // Without a type URL there is no one to NACK for: start over on a fresh stream, as Envoy does.
       this.o.logger.error('xds: malformed discovery response from %s: %s', this.o.target.label, (e as Error).message);

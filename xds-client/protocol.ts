@@ -1,7 +1,7 @@
 // The two xDS wire dialects as request builders and response readers over TypeState: SotW
 // (StreamAggregatedResources: full name lists, version_info, ACK = version + nonce) and delta
 // (DeltaAggregatedResources: subscribe/unsubscribe diffs, per-resource versions, removals).
-import { DeltaResponse, RawResources, readDeltaResponse, readSotwResponse } from './envelope';
+import { DeltaResponse, RawResources, readSliced, walkDeltaResponse, walkSotwResponse } from './envelope';
 import { TypeState } from './type-state';
 import { DELTA_DISCOVERY_REQUEST, DISCOVERY_REQUEST, RequestTypeName } from './types';
 
@@ -19,7 +19,8 @@ export interface ParsedResponse {
 export interface Protocol {
   readonly delta: boolean;
   readonly requestType: RequestTypeName;
-  read(buf: Buffer): ParsedResponse;
+  /** Reads a response's envelope, awaiting `pause()` when it returns a promise (a used-up slice). */
+  read(buf: Buffer, pause: () => Promise<void> | undefined): Promise<ParsedResponse>;
   /** A request that tells the server the current subscription (first on a stream, or changed). */
   subscription(st: TypeState): Req;
   ack(st: TypeState, nonce: string): Req;
@@ -34,8 +35,8 @@ const INTERNAL = 13;
 export const sotwProtocol: Protocol = {
   delta: false,
   requestType: DISCOVERY_REQUEST,
-  read(buf) {
-    const r = readSotwResponse(buf);
+  async read(buf, pause) {
+    const r = await readSliced(walkSotwResponse(buf), pause);
     return { typeUrl: r.typeUrl, nonce: r.nonce, versionInfo: r.versionInfo, resources: r.resources };
   },
   subscription(st) {
@@ -65,8 +66,8 @@ function sotwRequest(st: TypeState, nonce: string): Req {
 export const deltaProtocol: Protocol = {
   delta: true,
   requestType: DELTA_DISCOVERY_REQUEST,
-  read(buf) {
-    const r: DeltaResponse = readDeltaResponse(buf);
+  async read(buf, pause) {
+    const r: DeltaResponse = await readSliced(walkDeltaResponse(buf), pause);
     return { typeUrl: r.typeUrl, nonce: r.nonce, versionInfo: r.systemVersionInfo, resources: r.resources, removed: r.removed };
   },
   subscription(st) {

@@ -1,6 +1,6 @@
 // A big response is handled in slices from its arrival to its ACK, not only while its resources
-// are decoded: the bookkeeping before the watcher (timers, the changed list) and after it (the
-// accepted cache) lets the event loop turn too. With sliceMs 0 every unit of work is a slice, so
+// are decoded: the envelope read, the bookkeeping before the watcher (timers, the changed list)
+// and after it (the accepted cache) let the event loop turn too. With sliceMs 0 every unit of work is a slice, so
 // the loop turns counted around the watcher tell, without timing anything, whether each stretch
 // yields once per resource or runs through in one go.
 import { test } from 'node:test';
@@ -66,8 +66,8 @@ test(`xDS client: a ${N}-resource response yields to the event loop per resource
     assert.equal(cds.updates.length, 1);
     assert.equal(cds.updates[0].updated.length, N);
     assert.ok(ack.version_info);
-    // Before the watcher: decoding and the bookkeeping, a turn per resource each.
-    assert.ok(cds.entered - busyAt >= 2 * N, `turns before the watcher: ${cds.entered - busyAt}, want >= ${2 * N}`);
+    // Before the watcher: the envelope read, the decoding and the bookkeeping, a turn per resource each.
+    assert.ok(cds.entered - busyAt >= 3 * N, `turns before the watcher: ${cds.entered - busyAt}, want >= ${3 * N}`);
     // After it: the accepted cache is updated a resource per turn before the ACK goes out.
     assert.ok(idleAt - cds.left >= N, `turns between the watcher and the ACK: ${idleAt - cds.left}, want >= ${N}`);
   } finally {
