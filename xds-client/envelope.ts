@@ -234,34 +234,14 @@ class ResourceSpans implements RawResources {
 /** A walk over a response that pauses (yields) after each resource: see readSliced. */
 export type ResponseWalk<T> = Generator<void, T, void>;
 
-export function* walkSotwResponse(buf: Buffer): ResponseWalk<SotwResponse> {
+/**
+ * The one walk under both dialects. DiscoveryResponse and DeltaDiscoveryResponse share version
+ * (1), resources (2), type_url (4) and nonce (5); a delta resource is a Resource wrapper where a
+ * SotW one is an Any, and field 6 is delta's removed_resources (SotW's control_plane is skipped).
+ */
+function* walkEnvelope(buf: Buffer, delta: boolean): ResponseWalk<DeltaResponse> {
   const w = new Wire(buf);
-  let versionInfo = '';
-  let typeUrl = '';
-  let nonce = '';
-  const spans: number[] = [];
-  while (!w.done) {
-    const tag = w.varint();
-    switch (tag) {
-      case 0x0a: versionInfo = w.string(); break;
-      case 0x12: {
-        const end = w.lengthEnd();
-        spans.push(w.pos, end);
-        checkAny(w, end);
-        yield;
-        break;
-      }
-      case 0x22: typeUrl = w.string(); break;
-      case 0x2a: nonce = w.string(); break;
-      default: w.skip(tag & 7);
-    }
-  }
-  return { versionInfo, typeUrl, nonce, resources: new ResourceSpans(buf, spans, false) };
-}
-
-export function* walkDeltaResponse(buf: Buffer): ResponseWalk<DeltaResponse> {
-  const w = new Wire(buf);
-  let systemVersionInfo = '';
+  let version = '';
   let typeUrl = '';
   let nonce = '';
   const spans: number[] = [];
@@ -269,21 +249,34 @@ export function* walkDeltaResponse(buf: Buffer): ResponseWalk<DeltaResponse> {
   while (!w.done) {
     const tag = w.varint();
     switch (tag) {
-      case 0x0a: systemVersionInfo = w.string(); break;
+      case 0x0a: version = w.string(); break;
       case 0x12: {
         const end = w.lengthEnd();
         spans.push(w.pos, end);
-        checkWrapper(w, end);
+        if (delta) checkWrapper(w, end);
+        else checkAny(w, end);
         yield;
         break;
       }
       case 0x22: typeUrl = w.string(); break;
       case 0x2a: nonce = w.string(); break;
-      case 0x32: removed.push(w.string()); break;
+      case 0x32:
+        if (delta) removed.push(w.string());
+        else w.skip(2);
+        break;
       default: w.skip(tag & 7);
     }
   }
-  return { systemVersionInfo, typeUrl, nonce, resources: new ResourceSpans(buf, spans, true), removed };
+  return { systemVersionInfo: version, typeUrl, nonce, resources: new ResourceSpans(buf, spans, delta), removed };
+}
+
+export function* walkSotwResponse(buf: Buffer): ResponseWalk<SotwResponse> {
+  const r = yield* walkEnvelope(buf, false);
+  return { versionInfo: r.systemVersionInfo, typeUrl: r.typeUrl, nonce: r.nonce, resources: r.resources };
+}
+
+export function walkDeltaResponse(buf: Buffer): ResponseWalk<DeltaResponse> {
+  return walkEnvelope(buf, true);
 }
 
 function drain<T>(walk: ResponseWalk<T>): T {

@@ -56,6 +56,11 @@ test('envelope: SotW resources as views, Resource wrappers unwrapped, TTL heartb
   assert.ok(d.resources.at(0)!.bytes.equals(a));
   assert.throws(() => readSotwResponse(Buffer.from([0x12, 0x05, 0x0a])), /runs past the end/);
   assert.equal(r.resources.at(3), undefined);
+  // SotW's field 6 is control_plane (delta's is removed_resources): skipped, not misread.
+  const withCp = readSotwResponse(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryResponse', {
+    version_info: '4', type_url: CLUSTER, nonce: 'n3', control_plane: { identifier: 'istiod-1' }, resources: [{ '@type': CLUSTER, [RAW_ANY]: a }],
+  }));
+  assert.deepEqual([withCp.versionInfo, withCp.nonce, withCp.resources.length], ['4', 'n3', 1]);
   // The read checks every resource's framing up front, wrapped ones to the inner Any, so a bad one
   // fails the whole response there and not later, halfway through the batch.
   const badWrapper = Buffer.from([0x12, 0x02, 0x12, 0x09]); // Resource.resource: an Any whose value says 9 bytes and has none
