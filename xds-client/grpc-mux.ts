@@ -262,9 +262,11 @@ export class GrpcMux {
 
   private async handle(q: Queued): Promise<void> {
     const t0 = performance.now();
+    // One slice clock for the whole response: reading, bookkeeping (decodeBatch keeps its own).
+    const slices = new Slices(this.o.sliceMs);
     let p: ParsedResponse;
     try {
-      p = await this.protocol.read(q.buf, new Slices(this.o.sliceMs).pause);
+      p = await this.protocol.read(q.buf, slices.pause);
     } catch (e) {
       // Without a type URL there is no one to NACK for: start over on a fresh stream, as Envoy does.
       this.o.logger.error('xds: malformed discovery response from %s: %s', this.o.target.label, (e as Error).message);
@@ -297,7 +299,6 @@ export class GrpcMux {
       return;
     }
     // The bookkeeping around the watcher goes over every item too: in slices, as the decoding did.
-    const slices = new Slices(this.o.sliceMs);
     const present = new Set<string>(batch.named);
     const updated: DecodedItem[] = [];
     const resources: XdsResource[] = [];
