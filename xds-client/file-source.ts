@@ -10,6 +10,7 @@ import { CachedResource } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { isFullStateType, RESOURCE_WRAPPER, typeLabel } from './type-urls';
 import { ResourceIssue, TypeWatcher, UpdateEvent, XdsCodec, XdsLogger, XdsResource } from './types';
+import { WatchSet } from './watch-set';
 
 export interface FileSourceHost {
   watcher(typeUrl: string): TypeWatcher | undefined;
@@ -32,8 +33,7 @@ interface FileResource extends CachedResource {
 
 export class FileSource {
   readonly source: string;
-  private readonly names = new Map<string, number>();
-  private wildcardWatches = 0;
+  private readonly watches = new WatchSet();
   private readonly accepted = new Map<string, FileResource>();
   private readonly timers: FetchTimers;
   private watcherHandle: fs.FSWatcher | undefined;
@@ -56,8 +56,7 @@ export class FileSource {
   }
 
   watch(name: string, timeoutMs: number): void {
-    if (name === '*') this.wildcardWatches++;
-    else this.names.set(name, (this.names.get(name) ?? 0) + 1);
+    this.watches.addWatch(name);
     if (!this.accepted.has(name)) this.timers.arm(name, timeoutMs);
     if (!this.watcherHandle) this.startWatching();
     else if (!this.accepted.has(name)) {
@@ -68,14 +67,9 @@ export class FileSource {
   }
 
   unwatch(name: string): boolean {
-    if (name === '*') this.wildcardWatches = Math.max(0, this.wildcardWatches - 1);
-    else {
-      const n = this.names.get(name) ?? 0;
-      if (n <= 1) this.names.delete(name);
-      else this.names.set(name, n - 1);
-    }
+    this.watches.dropWatch(name);
     this.timers.disarm(name);
-    return this.wildcardWatches === 0 && this.names.size === 0;
+    return !this.watches.hasInterest();
   }
 
   resourceNames(): string[] {
@@ -138,10 +132,10 @@ export class FileSource {
     }
     const watcher = this.host.watcher(this.typeUrl);
     if (!watcher) return;
-    const fullState = isFullStateType(this.typeUrl) || this.wildcardWatches > 0;
+    const fullState = isFullStateType(this.typeUrl) || this.watches.wildcard;
     const present = new Set(parsed.items.map((i) => i.name));
     const removed = fullState ? [...this.accepted.keys()].filter((n) => !present.has(n)) : [];
-    const updated = parsed.items.filter((i) => (fullState || this.names.has(i.name)) && !this.accepted.get(i.name)?.bytes.equals(i.bytes));
+    const updated = parsed.items.filter((i) => (fullState || this.watches.names.has(i.name)) && !this.accepted.get(i.name)?.bytes.equals(i.bytes));
     this.timers.disarm('*');
     for (const i of parsed.items) this.timers.disarm(i.name);
     const resources: XdsResource[] = updated.map((i) => ({ name: i.name, version: i.version, value: i.value }));

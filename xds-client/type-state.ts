@@ -4,6 +4,7 @@
 import { CachedResource } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { isFullStateType } from './type-urls';
+import { WatchSet } from './watch-set';
 
 export interface ErrorState {
   readonly versionInfo: string;
@@ -11,15 +12,12 @@ export interface ErrorState {
   readonly at: Date;
 }
 
-export class TypeState {
-  /** Watch counts per name: the proxy may watch one EDS name from two clusters (change via addWatch/dropWatch). */
-  readonly names = new Map<string, number>();
-  wildcardWatches = 0;
+export class TypeState extends WatchSet {
   /**
-   * Bumped when the set of names or the wildcard changes (not a count): with 10,000 EDS names, a
-   * request or ACK then need not sort, copy or compare them again while nothing changed.
+   * The watched set's generation (WatchSet) when the server was last told, and the sorted names
+   * of one generation: with 10,000 EDS names, a request or ACK of an unchanged subscription does
+   * not sort, copy or compare them again.
    */
-  private generation = 0;
   private sentGeneration = -1;
   private sorted: { readonly generation: number; readonly names: readonly string[] } | undefined;
   readonly accepted = new Map<string, CachedResource>();
@@ -39,54 +37,13 @@ export class TypeState {
   constructor(
     readonly typeUrl: string,
     readonly timers: FetchTimers,
-  ) {}
-
-  get wildcard(): boolean {
-    return this.wildcardWatches > 0;
+  ) {
+    super();
   }
 
   /** A SotW response replaces the whole set: LDS and CDS always, any type watched by wildcard. */
   get fullState(): boolean {
     return isFullStateType(this.typeUrl) || this.wildcard;
-  }
-
-  hasInterest(): boolean {
-    return this.wildcard || this.names.size > 0;
-  }
-
-  /** Whether a response's resource of this name is wanted at all. */
-  wants(name: string): boolean {
-    return this.wildcard || this.names.has(name);
-  }
-
-  /** One more watch of `name` ('*': the wildcard); returns how many there were before. */
-  addWatch(name: string): number {
-    if (name === '*') {
-      if (this.wildcardWatches === 0) this.generation++;
-      return this.wildcardWatches++;
-    }
-    const n = this.names.get(name) ?? 0;
-    this.names.set(name, n + 1);
-    if (n === 0) this.generation++;
-    return n;
-  }
-
-  /** One watch fewer; returns how many are left, or -1 when there was none. */
-  dropWatch(name: string): number {
-    if (name === '*') {
-      if (this.wildcardWatches === 0) return -1;
-      if (--this.wildcardWatches === 0) this.generation++;
-      return this.wildcardWatches;
-    }
-    const n = this.names.get(name);
-    if (n === undefined) return -1;
-    if (n > 1) {
-      this.names.set(name, n - 1);
-      return n - 1;
-    }
-    this.names.delete(name);
-    this.generation++;
-    return 0;
   }
 
   /** The subscription changed since the server was last told. */
