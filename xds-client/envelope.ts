@@ -308,6 +308,25 @@ export function readDeltaResponse(buf: Buffer): DeltaResponse {
 }
 
 /**
+ * The type_url (field 4 of both DiscoveryResponse and DeltaDiscoveryResponse) of a response not
+ * yet read, skipping its resources unchecked; undefined when the framing is broken. The mux
+ * learns from it which types have a response waiting before it sends their subscription changes.
+ */
+export function peekTypeUrl(buf: Buffer): string | undefined {
+  try {
+    const w = new Wire(buf);
+    while (!w.done) {
+      const tag = w.varint();
+      if (tag === 0x22) return w.string();
+      w.skip(tag & 7);
+    }
+    return '';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Every xDS resource type keeps its name in field 1 (Listener.name, Cluster.name,
  * ClusterLoadAssignment.cluster_name, Secret.name, ...): read it without decoding the rest, so an
  * unchanged resource is recognised by name and bytes alone.

@@ -1,13 +1,17 @@
 // One gRPC discovery stream (ADS, or one type's own service) and everything that lives on it:
-// per-type subscriptions, the response queue (handled one at a time, in arrival order, so a CDS
-// update finishes and is ACKed before the EDS request it caused goes out), ACK/NACK, and
-// reconnection with back-off. The config accepted so far stays with the proxy while disconnected.
+// per-type subscriptions, the response queue (handled one at a time, in arrival order), ACK/NACK,
+// and reconnection with back-off. The config accepted so far stays with the proxy while
+// disconnected. Subscription changes wait while a response is handled and go out as soon as its
+// watcher returns, as Envoy resumes EDS after a CDS update: the EDS request a CDS push causes
+// leaves before the CDS ACK, not after every queued response. A type with a response still
+// queued waits for it: a request with its older nonce would be ignored as stale.
 import { performance } from 'node:perf_hooks';
 import { Client, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { BackoffOptions, JitteredBackoff } from './backoff';
 import { cachedOf, DecodedItem, DecodeOnRead, decodeBatch, Slices } from './resource-batch';
 import { FetchTimers } from './fetch-timers';
 import { GrpcTarget } from './grpc-target';
+import { peekTypeUrl } from './envelope';
 import { deltaProtocol, ParsedResponse, Protocol, sotwProtocol } from './protocol';
 import { TypeState } from './type-state';
 import { typeLabel, typeOrder } from './type-urls';
@@ -41,6 +45,8 @@ export interface MuxOptions {
 interface Queued {
   readonly buf: Buffer;
   readonly streamId: number;
+  /** Peeked before the response is read; '' when its framing is broken. */
+  readonly typeUrl: string;
 }
 
 /** Formats a NACK's error_detail: every bad resource with its field path, as Envoy lists them. */
@@ -59,6 +65,8 @@ export class GrpcMux {
   private nodeSent = false;
   private isConnected = false;
   private readonly queue: Queued[] = [];
+  /** Queued (not yet handled) responses per type URL. */
+  private readonly queuedOfType = new Map<string, number>();
   private processing = false;
   private flushScheduled = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -225,7 +233,13 @@ export class GrpcMux {
       if (interest && !this.reconnectTimer) this.openStream();
       return;
     }
+    this.sendChanged(undefined);
+  }
+
+  /** Sends each type's changed subscription, but not `handling`'s nor a type with a response queued. */
+  private sendChanged(handling: TypeState | undefined): void {
     for (const st of this.orderedTypes()) {
+      if (st === handling || (this.queuedOfType.get(st.typeUrl) ?? 0) > 0) continue;
       const needed = st.sentOnStream ? st.subscriptionChanged() : st.hasInterest();
       if (needed) this.send(st, this.protocol.subscription(st));
     }
@@ -237,7 +251,9 @@ export class GrpcMux {
     if (id !== this.streamId) return;
     this.setConnected(true);
     this.backoff.reset();
-    this.queue.push({ buf, streamId: id });
+    const typeUrl = peekTypeUrl(buf) ?? '';
+    this.queue.push({ buf, streamId: id, typeUrl });
+    this.queuedOfType.set(typeUrl, (this.queuedOfType.get(typeUrl) ?? 0) + 1);
     if (!this.processing) void this.pump();
   }
 
@@ -247,6 +263,9 @@ export class GrpcMux {
     try {
       while (this.queue.length && !this.closed) {
         const q = this.queue.shift()!;
+        const left = (this.queuedOfType.get(q.typeUrl) ?? 1) - 1;
+        if (left > 0) this.queuedOfType.set(q.typeUrl, left);
+        else this.queuedOfType.delete(q.typeUrl);
         try {
           await this.handle(q);
         } catch (e) {
@@ -327,6 +346,8 @@ export class GrpcMux {
       threw = true;
       outcome = { rejected: [{ name: '', path: '', message: `update failed: ${(e as Error).message}` }] };
     }
+    // What the update subscribed to (a CDS push's EDS names, an LDS push's routes) goes out now.
+    if (live() && this.call) this.sendChanged(st);
     const rejected = outcome && 'rejected' in outcome && outcome.rejected.length > 0 ? outcome.rejected : undefined;
     const bad = new Set(rejected?.map((r) => r.name));
     // Removals and the resources the watcher took are applied even when others are rejected.
