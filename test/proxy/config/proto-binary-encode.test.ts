@@ -139,4 +139,14 @@ test('long repeated string fields (a subscription of thousands of names) encode 
     assert.ok(back.ok, what);
     assert.deepEqual((back.value as { resource_names: string[] }).resource_names, names, what);
   }
+  // A frozen list keeps its joined form: encoded again, and as two fields of another message,
+  // the bytes stay protobufjs's (the joined form is per field number).
+  const frozen = Object.freeze(ascii.slice());
+  const sotw = { version_info: '3', resource_names: frozen, type_url: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', response_nonce: '8' };
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryRequest', sotw)), Buffer.from(type.encode(type.fromObject(sotw)).finish()), `frozen list, round ${round}`);
+  }
+  const deltaType = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  const delta = { type_url: sotw.type_url, resource_names_subscribe: frozen, resource_names_unsubscribe: frozen, response_nonce: '9' };
+  assert.deepEqual(Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DeltaDiscoveryRequest', delta)), Buffer.from(deltaType.encode(deltaType.fromObject(delta)).finish()), 'one frozen list as two fields');
 });
