@@ -123,6 +123,12 @@ function freezeMessage(out: Record<string, unknown>, hasContainers: boolean): Re
   return Object.freeze(out);
 }
 
+/** The field numbered `num` of a message, by the dense array when it has one. */
+function fieldOf(info: MessageInfo, num: number): FieldInfo | undefined {
+  const numbered = info.numbered;
+  return num < numbered.length ? numbered[num] : numbered.length === 0 ? info.byNumber.get(num) : undefined;
+}
+
 class BinaryDecoder {
   /**
    * The path from the message being decoded down to the current field, as field names and, for an
@@ -289,7 +295,7 @@ class BinaryDecoder {
     const tag = r.varint();
     const num = Math.floor(tag / 8);
     const wire = tag & 7;
-    const f = info.byNumber.get(num);
+    const f = fieldOf(info, num);
     if (!f) {
       const msg = `unknown field number ${num} in ${info.name}`;
       if (this.opts.rejectUnknownFields) this.sink.error(this.path(), msg);
@@ -305,6 +311,11 @@ class BinaryDecoder {
         delete out[siblings[i]];
         this.reshaped = true;
       }
+    }
+    if (f.kind !== 'message' && f.mapKey === undefined) {
+      // A scalar or enum reports no issue of its own (a wire error names the message): no path entry.
+      this.field(f, r, wire, out);
+      return f.repeated;
     }
     this.names.push(f.name);
     this.indices.push(f.repeated && !f.mapKey ? ((out[f.name] as unknown[] | undefined)?.length ?? 0) : -1);
@@ -423,7 +434,11 @@ function valueToJson(v: Record<string, unknown>): unknown {
 function structToJson(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const fields = (raw.fields ?? {}) as Record<string, unknown>;
-  for (const k of Object.keys(fields)) Object.defineProperty(out, k, { value: fields[k], enumerable: true, writable: true, configurable: true });
+  for (const k of Object.keys(fields)) {
+    // A plain store would set the prototype for this one key instead of adding it.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: fields[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = fields[k];
+  }
   return out;
 }
 

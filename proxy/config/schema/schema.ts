@@ -42,9 +42,17 @@ export interface MessageInfo {
   /** By proto name and by lowerCamelCase JSON name. */
   readonly byName: ReadonlyMap<string, FieldInfo>;
   readonly byNumber: ReadonlyMap<number, FieldInfo>;
+  /**
+   * byNumber as an array indexed by field number, for the binary decoder's per-field lookup; empty
+   * when the highest number is too big for a dense array (then byNumber serves).
+   */
+  readonly numbered: readonly (FieldInfo | undefined)[];
   /** The fields with a required or non-empty rule (proto-rules.ts), in number order. */
   readonly ruleFields: readonly FieldInfo[];
 }
+
+/** The highest field number a MessageInfo keeps a dense `numbered` array for. */
+const DENSE_FIELD_NUMBERS = 1024;
 
 export interface EnumInfo {
   readonly name: string;
@@ -191,7 +199,13 @@ export class Schema {
     }
     // Envoy's JSON printer walks fields in number order; so does /config_dump here.
     fields.sort((a, b) => a.number - b.number);
-    m = { name, fields, byName, byNumber, ruleFields: fields.filter((f) => f.required || f.nonEmpty) };
+    const maxNumber = fields.length ? fields[fields.length - 1].number : 0;
+    const numbered: (FieldInfo | undefined)[] = [];
+    if (maxNumber <= DENSE_FIELD_NUMBERS) {
+      for (let i = 0; i <= maxNumber; i++) numbered.push(undefined);
+      for (const f of fields) numbered[f.number] = f;
+    }
+    m = { name, fields, byName, byNumber, numbered, ruleFields: fields.filter((f) => f.required || f.nonEmpty) };
     this.messages.set(name, m);
     return m;
   }

@@ -123,3 +123,30 @@ test('binary resources get the same required/non-empty checks as JSON', () => {
   assert.equal(r.ok, false);
   assert.deepEqual(r.ok ? [] : r.errors.map((e) => `${e.path}: ${e.message}`), ['name: value must not be empty']);
 });
+
+test('a Struct key named __proto__ is an ordinary key, not the object prototype', () => {
+  const C = root.lookupType('envoy.config.cluster.v3.Cluster');
+  const bytes = C.encode(C.fromObject({
+    name: 'c',
+    // JSON.parse makes an own key of __proto__, where an object literal would set the prototype.
+    metadata: { filter_metadata: { istio: { fields: JSON.parse('{"__proto__": {"stringValue": "x"}, "polluted": {"boolValue": true}}') } } },
+  })).finish();
+  const r = decodeBinary(schema, 'envoy.config.cluster.v3.Cluster', bytes);
+  assert.ok(r.ok);
+  const istio = (r.value.metadata as { filter_metadata: Record<string, Record<string, unknown>> }).filter_metadata.istio;
+  assert.deepEqual(Object.keys(istio).sort(), ['__proto__', 'polluted']);
+  assert.equal(Object.getOwnPropertyDescriptor(istio, '__proto__')?.value, 'x');
+  assert.equal(Object.getPrototypeOf(istio), Object.prototype);
+});
+
+test('issue paths inside nested and repeated messages name every level, scalars included at the message', () => {
+  // A truncated varint inside circuit_breakers.thresholds[1] (a nested message of a repeated field).
+  const C = root.lookupType('envoy.config.cluster.v3.Cluster');
+  const good = C.encode(C.fromObject({ name: 'c', circuit_breakers: { thresholds: [{ max_connections: { value: 5 } }, { max_retries: { value: 7 } }] } })).finish();
+  const bad = Buffer.from(good);
+  // Make the last byte (max_retries' value, a varint) claim a continuation that never comes.
+  bad[bad.length - 1] |= 0x80;
+  const r = decodeBinary(schema, 'envoy.config.cluster.v3.Cluster', bad);
+  assert.ok(!r.ok);
+  assert.match(r.errors.map((e) => `${e.path}: ${e.message}`).join('\n'), /circuit_breakers\.thresholds\[1\]\.max_retries: malformed google\.protobuf\.UInt32Value: truncated varint/);
+});
