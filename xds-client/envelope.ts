@@ -314,13 +314,15 @@ export function readDeltaResponse(buf: Buffer): DeltaResponse {
  */
 export function peekTypeUrl(buf: Buffer): string | undefined {
   try {
+    // The last occurrence wins, as in the full read; skipping the resources costs a varint each.
     const w = new Wire(buf);
+    let typeUrl = '';
     while (!w.done) {
       const tag = w.varint();
-      if (tag === 0x22) return w.string();
-      w.skip(tag & 7);
+      if (tag === 0x22) typeUrl = w.string();
+      else w.skip(tag & 7);
     }
-    return '';
+    return typeUrl;
   } catch {
     return undefined;
   }

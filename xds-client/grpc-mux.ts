@@ -4,7 +4,9 @@
 // disconnected. Subscription changes wait while a response is handled and go out as soon as its
 // watcher returns, as Envoy resumes EDS after a CDS update: the EDS request a CDS push causes
 // leaves before the CDS ACK, not after every queued response. A type with a response still
-// queued waits for it: a request with its older nonce would be ignored as stale.
+// queued waits for it: a request with its older nonce would be ignored as stale. Changes made at
+// other times (a response from a closed stream, one rejected before its watcher ran) go out with
+// the next handled response's ACK or when the queue is empty.
 import { performance } from 'node:perf_hooks';
 import { Client, ClientDuplexStream, StatusObject } from '@grpc/grpc-js';
 import { BackoffOptions, JitteredBackoff } from './backoff';
@@ -65,7 +67,11 @@ export class GrpcMux {
   private nodeSent = false;
   private isConnected = false;
   private readonly queue: Queued[] = [];
-  /** Queued (not yet handled) responses per type URL. */
+  /**
+   * Queued (not yet handled) responses per type URL, a closed stream's included: after a
+   * reconnect they only hold that type's changes back until the queue drains (the new stream was
+   * sent every subscription when it opened).
+   */
   private readonly queuedOfType = new Map<string, number>();
   private processing = false;
   private flushScheduled = false;

@@ -10,8 +10,21 @@ import { FieldInfo, Schema, typeNameOfUrl } from './schema/schema';
 /** A growable byte buffer; nested messages are written in place and their length shifted in. */
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Frozen repeated-string fields already joined by Writer.asciiStrings, by list identity. */
-const JOINED = new WeakMap<readonly unknown[], { readonly num: number; readonly text: string }>();
+/** Frozen repeated-string fields already joined by Writer.asciiStrings (null: they do not qualify), by list identity. */
+const JOINED = new WeakMap<readonly unknown[], { readonly num: number; readonly text: string | null }>();
+
+/** Each element's tag, one-byte length and text, joined; null when an element is not short ASCII. */
+function joinedAscii(num: number, list: readonly unknown[]): string | null {
+  const tag = String.fromCharCode(num * 8 + 2);
+  const parts = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const s = String(list[i]);
+    if (s.length >= 128) return null;
+    parts[i] = tag + String.fromCharCode(s.length) + s;
+  }
+  const all = parts.join('');
+  return NON_ASCII.test(all) ? null : all;
+}
 
 class Writer {
   buf: Buffer;
@@ -83,17 +96,11 @@ class Writer {
     const frozen = Object.isFrozen(list);
     const known = frozen ? JOINED.get(list) : undefined;
     let all = known?.num === num ? known.text : undefined;
+    if (all === null) return false;
     if (all === undefined) {
-      const tag = String.fromCharCode(num * 8 + 2);
-      const parts = new Array<string>(list.length);
-      for (let i = 0; i < list.length; i++) {
-        const s = String(list[i]);
-        if (s.length >= 128) return false;
-        parts[i] = tag + String.fromCharCode(s.length) + s;
-      }
-      all = parts.join('');
-      if (NON_ASCII.test(all)) return false;
+      all = joinedAscii(num, list);
       if (frozen) JOINED.set(list, { num, text: all });
+      if (all === null) return false;
     }
     this.ensure(all.length);
     this.pos += this.buf.write(all, this.pos, 'latin1');

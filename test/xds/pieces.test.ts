@@ -7,7 +7,7 @@ import { RAW_ANY } from '../../proxy/config/canonical';
 import { encodeBinary } from '../../proxy/config/proto-binary-encode';
 import { envoySchema } from '../../proxy/config/schema/schema';
 import { JitteredBackoff } from '../../xds-client/backoff';
-import { peekName, readDeltaResponse, readSotwResponse } from '../../xds-client/envelope';
+import { peekName, peekTypeUrl, readDeltaResponse, readSotwResponse } from '../../xds-client/envelope';
 import { resolveApiConfigSource } from '../../xds-client/grpc-target';
 import { CLUSTER, RESOURCE_WRAPPER } from '../../xds-client/type-urls';
 import { encodeResource } from './control-plane';
@@ -57,9 +57,10 @@ test('envelope: SotW resources as views, Resource wrappers unwrapped, TTL heartb
   assert.throws(() => readSotwResponse(Buffer.from([0x12, 0x05, 0x0a])), /runs past the end/);
   assert.equal(r.resources.at(3), undefined);
   // SotW's field 6 is control_plane (delta's is removed_resources): skipped, not misread.
-  const withCp = readSotwResponse(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryResponse', {
+  const withCpBytes = Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryResponse', {
     version_info: '4', type_url: CLUSTER, nonce: 'n3', control_plane: { identifier: 'istiod-1' }, resources: [{ '@type': CLUSTER, [RAW_ANY]: a }],
   }));
+  const withCp = readSotwResponse(withCpBytes);
   assert.deepEqual([withCp.versionInfo, withCp.nonce, withCp.resources.length], ['4', 'n3', 1]);
   // The read checks every resource's framing up front, wrapped ones to the inner Any, so a bad one
   // fails the whole response there and not later, halfway through the batch.
@@ -70,6 +71,12 @@ test('envelope: SotW resources as views, Resource wrappers unwrapped, TTL heartb
   assert.throws(() => readSotwResponse(wrappedBad), /runs past the end/);
   const deltaBad = Buffer.concat([Buffer.from([0x12, badWrapper.length]), badWrapper]);
   assert.throws(() => readDeltaResponse(deltaBad), /runs past the end/);
+  // The type URL peeked before a response is read is the one the read finds: the last, after the resources.
+  assert.equal(peekTypeUrl(withCpBytes), CLUSTER);
+  const twice = Buffer.concat([withCpBytes, Buffer.from([0x22, 0x01, 0x78])]); // a second type_url, "x"
+  assert.equal(peekTypeUrl(twice), readSotwResponse(twice).typeUrl);
+  assert.equal(peekTypeUrl(twice), 'x');
+  assert.equal(peekTypeUrl(Buffer.from([0x12, 0x05, 0x0a])), undefined);
 });
 
 const api = (cluster: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({

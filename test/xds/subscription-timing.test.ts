@@ -30,8 +30,8 @@ async function sent(cp: ControlPlane, pred: (r: ControlPlane['responses'][number
     if (Date.now() > deadline) throw new Error('the control plane never sent the response this test waits for');
     await new Promise((r) => setTimeout(r, 10));
   }
-  // Loopback delivers it within this; the client is not reading then, so it can only queue it.
-  await new Promise((r) => setTimeout(r, 150));
+  // Loopback delivers it well within this; the client is inside its watcher, so it can only queue it.
+  await new Promise((r) => setTimeout(r, 400));
 }
 
 for (const delta of [false, true]) {

@@ -146,6 +146,12 @@ test('long repeated string fields (a subscription of thousands of names) encode 
   for (let round = 0; round < 2; round++) {
     assert.deepEqual(Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryRequest', sotw)), Buffer.from(type.encode(type.fromObject(sotw)).finish()), `frozen list, round ${round}`);
   }
+  // A frozen list that does not qualify (a non-ASCII name) is remembered as such, and still encodes right.
+  const mixed = Object.freeze([...ascii.slice(0, 100), 'outbound|80||café.ns.svc.cluster.local']);
+  const mixedReq = { ...sotw, resource_names: mixed };
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DiscoveryRequest', mixedReq)), Buffer.from(type.encode(type.fromObject(mixedReq)).finish()), `frozen non-ASCII list, round ${round}`);
+  }
   const deltaType = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
   const delta = { type_url: sotw.type_url, resource_names_subscribe: frozen, resource_names_unsubscribe: frozen, response_nonce: '9' };
   assert.deepEqual(Buffer.from(encodeBinary(schema, 'envoy.service.discovery.v3.DeltaDiscoveryRequest', delta)), Buffer.from(deltaType.encode(deltaType.fromObject(delta)).finish()), 'one frozen list as two fields');
