@@ -59,7 +59,7 @@ class Wire {
     switch (wire) {
       case 0: this.varint(); return;
       case 1: this.pos += 8; break;
-      case 2: this.bytes(); return;
+      case 2: this.pos = this.lengthEnd(); return; // no view made: peekTypeUrl skips every resource
       case 5: this.pos += 4; break;
       default: throw new EnvelopeError(`unsupported wire type ${wire}`);
     }

@@ -47,8 +47,8 @@ export interface MuxOptions {
 interface Queued {
   readonly buf: Buffer;
   readonly streamId: number;
-  /** Peeked before the response is read; '' when its framing is broken. */
-  readonly typeUrl: string;
+  /** Peeked off the envelope when first asked ('' when its framing is broken); undefined until then. */
+  typeUrl?: string;
 }
 
 /** Formats a NACK's error_detail: every bad resource with its field path, as Envoy lists them. */
@@ -67,12 +67,6 @@ export class GrpcMux {
   private nodeSent = false;
   private isConnected = false;
   private readonly queue: Queued[] = [];
-  /**
-   * Queued (not yet handled) responses per type URL, a closed stream's included: after a
-   * reconnect they only hold that type's changes back until the queue drains (the new stream was
-   * sent every subscription when it opened).
-   */
-  private readonly queuedOfType = new Map<string, number>();
   private processing = false;
   private flushScheduled = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -244,11 +238,25 @@ export class GrpcMux {
 
   /** Sends each type's changed subscription, but not `handling`'s nor a type with a response queued. */
   private sendChanged(handling: TypeState | undefined): void {
+    let queued: Set<string> | undefined;
     for (const st of this.orderedTypes()) {
-      if (st === handling || (this.queuedOfType.get(st.typeUrl) ?? 0) > 0) continue;
+      if (st === handling) continue;
       const needed = st.sentOnStream ? st.subscriptionChanged() : st.hasInterest();
-      if (needed) this.send(st, this.protocol.subscription(st));
+      if (!needed) continue;
+      queued ??= this.queuedTypes();
+      if (!queued.has(st.typeUrl)) this.send(st, this.protocol.subscription(st));
     }
+  }
+
+  /**
+   * The types of the responses waiting in the queue (a closed stream's included: they hold a
+   * type's changes back only until the queue drains). Peeked only when a change is to be sent,
+   * and once per response: a 10,000-resource envelope costs a few ms to skip through cold.
+   */
+  private queuedTypes(): Set<string> {
+    const out = new Set<string>();
+    for (const q of this.queue) out.add((q.typeUrl ??= peekTypeUrl(q.buf) ?? ''));
+    return out;
   }
 
   // ---- responses ----
@@ -257,9 +265,7 @@ export class GrpcMux {
     if (id !== this.streamId) return;
     this.setConnected(true);
     this.backoff.reset();
-    const typeUrl = peekTypeUrl(buf) ?? '';
-    this.queue.push({ buf, streamId: id, typeUrl });
-    this.queuedOfType.set(typeUrl, (this.queuedOfType.get(typeUrl) ?? 0) + 1);
+    this.queue.push({ buf, streamId: id });
     if (!this.processing) void this.pump();
   }
 
@@ -269,9 +275,6 @@ export class GrpcMux {
     try {
       while (this.queue.length && !this.closed) {
         const q = this.queue.shift()!;
-        const left = (this.queuedOfType.get(q.typeUrl) ?? 1) - 1;
-        if (left > 0) this.queuedOfType.set(q.typeUrl, left);
-        else this.queuedOfType.delete(q.typeUrl);
         try {
           await this.handle(q);
         } catch (e) {
