@@ -10,7 +10,7 @@ import { formatG } from './number-format';
 import { CHECKPOINT, joinSteps, STEP_ITEMS, streamSteps, type RenderClock, type RenderSteps } from './render-steps';
 import { sortSteps } from './sort-steps';
 import { compareTokenwise } from './stat-order';
-import { selectSteps, standInsFor } from './stat-selection';
+import { selectSteps } from './stat-selection';
 import type { StatsParams } from './stats-params';
 import type { StatsStore } from './stats-store';
 import type { FlatTags } from './tag-producer';
@@ -58,16 +58,16 @@ function* prometheusSteps(store: StatsStore, params: StatsParams): RenderSteps {
   const ns = store.customNamespaces();
   const t = params.type;
   if (t === 'All' || t === 'Counters') {
-    yield* families(yield* selectSteps(store.counters(standInsFor(params)), params), ns, 'counter', (name, c) => `${name}{${formatLabels(c.tags)}} ${c.value}\n`);
+    yield* families(yield* selectSteps(store.counters(params), params), ns, 'counter', (name, c) => `${name}{${formatLabels(c.tags)}} ${c.value}\n`);
   }
   if (t === 'All' || t === 'Gauges') {
-    yield* families(yield* selectSteps(store.gauges(standInsFor(params)), params), ns, 'gauge', (name, g) => `${name}{${formatLabels(g.tags)}} ${g.value}\n`);
+    yield* families(yield* selectSteps(store.gauges(params), params), ns, 'gauge', (name, g) => `${name}{${formatLabels(g.tags)}} ${g.value}\n`);
   }
   if (params.prometheusTextReadouts && (t === 'All' || t === 'TextReadouts')) {
     yield* families(yield* selectSteps(store.textReadouts(), params), ns, 'gauge', (name, r) => `${name}{${formatLabels(r.tags, ['text_value', r.value])}} 0\n`);
   }
   if (t === 'All' || t === 'Histograms') {
-    yield* families(yield* selectSteps(store.histograms(standInsFor(params)), params), ns, 'histogram', histogramSamples);
+    yield* families(yield* selectSteps(store.histograms(params), params), ns, 'histogram', histogramSamples);
   }
 }
 

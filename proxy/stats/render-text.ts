@@ -8,7 +8,7 @@ import type { Metric } from './metric';
 import { formatG, formatShortest } from './number-format';
 import { joinSteps, streamSteps, type RenderClock, type RenderSteps } from './render-steps';
 import { sortSteps } from './sort-steps';
-import { byName, disjoint, selectSortedSteps, selectSteps, standInsFor } from './stat-selection';
+import { byName, disjoint, selectSortedSteps, selectSteps } from './stat-selection';
 import type { StatsParams } from './stats-params';
 import type { StatsStore } from './stats-store';
 
@@ -29,12 +29,12 @@ function* statsTextSteps(store: StatsStore, params: StatsParams): RenderSteps {
   if (t === 'All' || t === 'Counters' || t === 'Gauges') {
     // One array for both, not concat or push(...): a spread of hundreds of thousands of stats
     // (10,000 clusters) overflows the stack, and a copy of them is a long stretch without a checkpoint.
-    const numeric: Array<Metric & { value: number }> = t !== 'Gauges' ? yield* selectSteps(store.counters(standInsFor(params)), params) : [];
-    if (t !== 'Counters') yield* selectSteps(store.gauges(standInsFor(params)), params, numeric);
+    const numeric: Array<Metric & { value: number }> = t !== 'Gauges' ? yield* selectSteps(store.counters(params), params) : [];
+    if (t !== 'Counters') yield* selectSteps(store.gauges(params), params, numeric);
     for (const s of yield* sortSteps(numeric, byName)) yield `${s.name}: ${s.value}\n`;
   }
   if (t === 'All' || t === 'Histograms') {
-    for (const h of yield* selectSortedSteps(store.histograms(standInsFor(params)), params)) yield histogramLine(h, params);
+    for (const h of yield* selectSortedSteps(store.histograms(params), params)) yield histogramLine(h, params);
   }
 }
 

@@ -7,6 +7,7 @@ import type { TagResolver } from './metric';
 import { NULL_COUNTER, NULL_GAUGE } from './null-stats';
 import { StatBlockLayout } from './stat-block-layout';
 import { StatBlockPool } from './stat-block-pool';
+import type { StatSelection } from './stats-store';
 import type { Counter, Gauge } from './types';
 
 /** openStatBlock's handle when the stats matcher rejects every stat of the block: they are null stats. */
@@ -89,7 +90,7 @@ export class StatBlocks {
         const stat = gauge ? pool.layout.counters.length + i : i;
         if (pool.rejected(id, stat)) return null;
         holder.holdBlock(pool, id);
-        return this.view(pool, id, stat, name);
+        return this.view(pool, pool.handle(id), stat, name);
       }
     }
     return undefined;
@@ -116,23 +117,32 @@ export class StatBlocks {
     for (const p of this.pools) p.resetCounters();
   }
 
-  *counters(): Generator<BlockCounter> {
-    for (const p of this.pools) yield* this.views(p, 0, p.layout.counters.length) as Generator<BlockCounter>;
+  *counters(sel?: StatSelection): Generator<BlockCounter> {
+    for (const p of this.pools) yield* this.views(p, 0, p.layout.counters.length, sel) as Generator<BlockCounter>;
   }
-  *gauges(): Generator<BlockGauge> {
-    for (const p of this.pools) yield* this.views(p, p.layout.counters.length, p.layout.names.length) as Generator<BlockGauge>;
+  *gauges(sel?: StatSelection): Generator<BlockGauge> {
+    for (const p of this.pools) yield* this.views(p, p.layout.counters.length, p.layout.names.length, sel) as Generator<BlockGauge>;
   }
 
-  /** Views of the stats from index `from` to `to` of every live block in `pool`, rejected ones aside. */
-  private *views(pool: StatBlockPool, from: number, to: number): Generator<BlockCounter | BlockGauge> {
+  /**
+   * Views of the stats from index `from` to `to` of every live block in `pool`, rejected ones
+   * aside, and only those `sel` can show: a view is made after the used bit and the filter pass.
+   */
+  private *views(pool: StatBlockPool, from: number, to: number, sel: StatSelection | undefined): Generator<BlockCounter | BlockGauge> {
     const names = pool.layout.names;
+    const usedOnly = sel?.usedOnly === true;
+    const filter = sel?.filter ?? null;
     for (const [prefix, id] of pool.ids) {
-      for (let i = from; i < to; i++) if (!pool.rejected(id, i)) yield this.view(pool, id, i, `${prefix}.${names[i]}`);
+      const handle = pool.handle(id);
+      for (let i = from; i < to; i++) {
+        if (pool.rejected(id, i) || (usedOnly && !pool.used(handle, i))) continue;
+        const name = `${prefix}.${names[i]}`;
+        if (filter === null || filter.test(name)) yield this.view(pool, handle, i, name);
+      }
     }
   }
 
-  private view(pool: StatBlockPool, id: number, stat: number, name: string): BlockCounter | BlockGauge {
-    const handle = pool.handle(id);
+  private view(pool: StatBlockPool, handle: number, stat: number, name: string): BlockCounter | BlockGauge {
     const tags = this.host.viewTags;
     return stat < pool.layout.counters.length ? new BlockCounter(name, tags, pool, handle, stat) : new BlockGauge(name, tags, pool, handle, stat);
   }

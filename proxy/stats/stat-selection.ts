@@ -5,7 +5,6 @@ import { CHECKPOINT, STEP_ITEMS, type RenderSteps } from './render-steps';
 import { sortSteps } from './sort-steps';
 import { compareNames } from './stat-order';
 import { shouldShow, type StatsParams } from './stats-params';
-import { NO_STAND_INS, type StandInFilter } from './stats-store';
 
 /**
  * The stats a request asks for (usedonly, filter), appended to `into`, in steps: the store's
@@ -18,16 +17,6 @@ export function* selectSteps<T extends Metric>(it: Iterable<T>, params: StatsPar
     if (++n % STEP_ITEMS === 0) yield CHECKPOINT;
   }
   return into;
-}
-
-/**
- * The deferred stats a request can show, for the store's iterators to make stand-ins only for
- * those: none under usedonly (a stand-in is never used), the filter's matches under a filter.
- */
-export function standInsFor(params: StatsParams): StandInFilter {
-  if (params.usedOnly) return NO_STAND_INS;
-  const filter = params.filter;
-  return filter === null ? undefined : (name) => filter.test(name);
 }
 
 export function* selectSortedSteps<T extends Metric>(it: Iterable<T>, params: StatsParams): RenderSteps<T[]> {

@@ -80,11 +80,15 @@ export function sanitizeStatsName(name: string): string {
 
 /** Names of stats a scope creates together on first use (shared by every scope that defers them). */
 /**
- * Which deferred stats a read wants stand-ins for, by full name: undefined for all, NO_STAND_INS
- * for none (a usedonly render: a stand-in is never used).
+ * What a read of the store can show (a request's usedonly and filter; StatsParams is one): block
+ * stats and deferred ones are skipped before a view or stand-in is made for them. Stats stored as
+ * objects are listed regardless; the renderers select among them.
  */
-export type StandInFilter = ((name: string) => boolean) | undefined;
-export const NO_STAND_INS = (): boolean => false;
+export interface StatSelection {
+  readonly usedOnly: boolean;
+  /** Partial-match filter on the full stat name, or null. */
+  readonly filter: RegExp | null;
+}
 
 export interface DeferredStatNames {
   readonly counters: readonly string[];
@@ -421,11 +425,13 @@ export class StatsStore implements StatsScope, TagResolver {
 
   /**
    * Zero-valued stand-ins for deferred stats not created yet (and not rejected by the matcher),
-   * made only for the names `want` accepts: a filtered render of 10,000 clusters need not build
-   * ~half a million stand-ins to drop them.
+   * made only for what `sel` can show: none under usedonly (a stand-in is never used), the
+   * filter's matches under a filter. A filtered render of 10,000 clusters need not build ~half a
+   * million stand-ins to drop them.
    */
-  private *standIns<T>(pick: (d: DeferredStatNames) => readonly string[], map: ReadonlyMap<string, unknown>, make: (name: string) => T, want: StandInFilter): Generator<T> {
-    if (want === NO_STAND_INS) return;
+  private *standIns<T>(pick: (d: DeferredStatNames) => readonly string[], map: ReadonlyMap<string, unknown>, make: (name: string) => T, sel: StatSelection | undefined): Generator<T> {
+    if (sel?.usedOnly) return;
+    const filter = sel?.filter ?? null;
     for (const [prefix, e] of this.deferredScopes) {
       let groups: readonly DeferredStatNames[];
       if (!Array.isArray(e)) groups = Array.isArray(e.deferred) ? e.deferred : [e.deferred!];
@@ -444,7 +450,7 @@ export class StatsStore implements StatsScope, TagResolver {
         for (let i = 0; i < names.length; i++) {
           if (mask !== undefined && mask[i] === 0) continue;
           const full = `${prefix}.${names[i]}`;
-          if ((want === undefined || want(full)) && !map.has(full)) yield make(full);
+          if ((filter === null || filter.test(full)) && !map.has(full)) yield make(full);
         }
       }
     }
@@ -510,21 +516,21 @@ export class StatsStore implements StatsScope, TagResolver {
 
   // ---- read side (renderers) ----
 
-  // Every stored stat, then a stand-in for each deferred one that `want` accepts (all by default).
-  *counters(want?: StandInFilter): IterableIterator<CounterStat> {
+  // Every stored stat, then block stats and stand-ins for deferred ones, those `sel` can show.
+  *counters(sel?: StatSelection): IterableIterator<CounterStat> {
     yield* this.counterMap.values();
-    yield* this.blocks.counters();
-    if (this.deferredScopes.size) yield* this.standIns((d) => d.counters, this.counterMap, (n) => new CounterImpl(n, this.standInTags), want);
+    yield* this.blocks.counters(sel);
+    if (this.deferredScopes.size) yield* this.standIns((d) => d.counters, this.counterMap, (n) => new CounterImpl(n, this.standInTags), sel);
   }
-  *gauges(want?: StandInFilter): IterableIterator<GaugeStat> {
+  *gauges(sel?: StatSelection): IterableIterator<GaugeStat> {
     yield* this.gaugeMap.values();
-    yield* this.blocks.gauges();
-    if (this.deferredScopes.size) yield* this.standIns((d) => d.gauges, this.gaugeMap, (n) => new GaugeImpl(n, this.standInTags), want);
+    yield* this.blocks.gauges(sel);
+    if (this.deferredScopes.size) yield* this.standIns((d) => d.gauges, this.gaugeMap, (n) => new GaugeImpl(n, this.standInTags), sel);
   }
-  *histograms(want?: StandInFilter): IterableIterator<HistogramImpl> {
+  *histograms(sel?: StatSelection): IterableIterator<HistogramImpl> {
     yield* this.histogramMap.values();
     if (this.deferredScopes.size) {
-      yield* this.standIns((d) => d.histograms, this.histogramMap, (n) => new HistogramImpl(n, this.standInTags, undefined, this.config.histogramSettings.bucketsFor(n)), want);
+      yield* this.standIns((d) => d.histograms, this.histogramMap, (n) => new HistogramImpl(n, this.standInTags, undefined, this.config.histogramSettings.bucketsFor(n)), sel);
     }
   }
   textReadouts(): IterableIterator<TextReadoutImpl> {

@@ -60,6 +60,14 @@ function pair(config?: StatsConfigInput): [StatsStore, StatsStore] {
 }
 
 describe('stat blocks', () => {
+  it('a read that selects (usedonly, filter) gets views only of the block stats it can show', () => {
+    const [store] = pair();
+    assert.deepEqual(names(store.counters(params('usedonly'))), [`${P}.attempt`, `${P}.success`, 'server.live']);
+    assert.deepEqual(names(store.counters(params(''))), ['cluster.other.attempt', 'cluster.other.success', `${P}.attempt`, `${P}.success`, 'server.live']);
+    assert.deepEqual(names(store.gauges(params('filter=other'))), ['cluster.other.healthy', 'cluster.other.total']);
+    assert.deepEqual(names(store.gauges(params('usedonly&filter=other'))), ['cluster.other.healthy']);
+  });
+
   it('render exactly as eagerly created stats, with tags', () => {
     const [block, eagerStore] = pair();
     assertSameOutput(block, eagerStore);
