@@ -78,7 +78,6 @@ export function sanitizeStatsName(name: string): string {
   return s.indexOf(':') < 0 && s.indexOf('\0') < 0 ? s : s.replace(/[:\0]/g, '_');
 }
 
-/** Names of stats a scope creates together on first use (shared by every scope that defers them). */
 /**
  * What a read of the store can show (a request's usedonly and filter; StatsParams is one): block
  * stats and deferred ones are skipped before a view or stand-in is made for them. Stats stored as
@@ -90,6 +89,7 @@ export interface StatSelection {
   readonly filter: RegExp | null;
 }
 
+/** Names of stats a scope creates together on first use (shared by every scope that defers them). */
 export interface DeferredStatNames {
   readonly counters: readonly string[];
   readonly gauges: readonly string[];
