@@ -7,7 +7,6 @@
 import { RAW_ANY, WRAPPER_TYPES } from './canonical';
 import { FieldInfo, Schema, typeNameOfUrl } from './schema/schema';
 
-/** A growable byte buffer; nested messages are written in place and their length shifted in. */
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Frozen repeated-string fields already joined by Writer.asciiStrings (null: they do not qualify), by list identity. */
@@ -26,6 +25,7 @@ function joinedAscii(num: number, list: readonly unknown[]): string | null {
   return NON_ASCII.test(all) ? null : all;
 }
 
+/** A growable byte buffer; nested messages are written in place and their length shifted in. */
 class Writer {
   buf: Buffer;
   pos = 0;
