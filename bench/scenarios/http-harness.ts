@@ -16,6 +16,12 @@ export interface PeerSpec {
   start(ctx: PeerContext): Promise<Started>;
 }
 
+/** The peers BENCH_PEERS names (comma-separated), in their order; all when it is unset. */
+export function selectedPeers(specs: readonly PeerSpec[]): PeerSpec[] {
+  const only = (process.env.BENCH_PEERS ?? '').split(',').filter(Boolean);
+  return specs.filter((s) => only.length === 0 || only.includes(s.name));
+}
+
 export interface HttpRow {
   readonly name: string;
   readonly result?: LoadResult;

@@ -17,7 +17,7 @@ import { startNginx } from '../peers/nginx';
 import { startNodePeer } from '../peers/node-peers';
 import { startListening } from '../peers/start-listening';
 import type { PeerContext, Started } from '../peers/types';
-import { HttpRow, measurePeer, PeerSpec, startUpstream } from './http-harness';
+import { HttpRow, measurePeer, selectedPeers, startUpstream } from './http-harness';
 
 const CONNECTIONS = 32;
 const WARMUP_SECONDS = 2;
@@ -31,7 +31,6 @@ export async function runHttpHcmScenario(): Promise<void> {
   const say = (m: string): void => progress('http-hcm', m);
   const seconds = Number(process.env.BENCH_SECONDS) || 10;
   const rounds = Math.max(1, Math.min(10, Number(process.env.BENCH_ROUNDS) || 1));
-  const only = (process.env.BENCH_PEERS ?? '').split(',').filter(Boolean);
   const tools = ensureTools(['wrk', 'nginx']);
   const wrk = tools.get('wrk')!;
   if (!wrk.path) return say(`skipped: ${wrk.missing}`);
@@ -45,13 +44,12 @@ export async function runHttpHcmScenario(): Promise<void> {
     say(`upstream (${upstream.kind}) on 127.0.0.1:${upstream.port}; ${WARMUP_SECONDS} s warm-up + ${seconds} s per proxy`);
     const wrkOpts = { bin: wrk.path, connections: CONNECTIONS, cpu: plan.loadCpu };
     const ctx = { tmp, upstreamPort: upstream.port, cpu: plan.proxyCpu };
-    let specs: PeerSpec[] = [
+    const specs = selectedPeers([
       nginx.path ? { name: 'nginx', start: (c) => startNginx(nginx.path!, c) } : { name: 'nginx', start: async () => ({ ok: false, reason: nginx.missing! }) },
       { name: 'node pipe', start: (c) => startNodePeer('node-pipe', 'node pipe', c) },
       { name: 'http-proxy', start: (c) => startNodePeer('http-proxy-relay', 'http-proxy', c) },
       { name: 'tsenvoy hcm', start: startHcm },
-    ];
-    if (only.length) specs = specs.filter((s) => only.includes(s.name));
+    ]);
     const rows: HttpRow[] = specs.map((s) => ({ name: s.name, unavailable: 'not run' }));
     for (let round = 1; round <= rounds; round++) {
       if (rounds > 1) say(`round ${round}/${rounds}`);

@@ -17,7 +17,7 @@ import { startHaproxy } from '../peers/haproxy';
 import { startNginx } from '../peers/nginx';
 import { startNodePeer } from '../peers/node-peers';
 import { startTsenvoy } from '../peers/tsenvoy';
-import { HttpRow, measurePeer, PeerSpec, startUpstream } from './http-harness';
+import { HttpRow, measurePeer, PeerSpec, selectedPeers, startUpstream } from './http-harness';
 
 const CONNECTIONS = 32;
 const WARMUP_SECONDS = 2;
@@ -86,8 +86,7 @@ export async function runHttpScenario(): Promise<void> {
     say(`upstream (${upstream.kind}) on 127.0.0.1:${upstream.port}; ${WARMUP_SECONDS} s warm-up + ${seconds} s per proxy`);
     const wrkOpts = { bin: wrk.path, connections: CONNECTIONS, cpu: plan.loadCpu };
     const ctx = { tmp, upstreamPort: upstream.port, cpu: plan.proxyCpu };
-    const only = (process.env.BENCH_PEERS ?? '').split(',').filter(Boolean);
-    const specs = peerSpecs(tools).filter((s) => only.length === 0 || only.includes(s.name));
+    const specs = selectedPeers(peerSpecs(tools));
     const rows: HttpRow[] = specs.map((s) => ({ name: s.name, unavailable: 'not run' }));
     // Rounds interleave the peers so a burst of other work on the machine does not land on one only.
     for (let round = 1; round <= rounds; round++) {
