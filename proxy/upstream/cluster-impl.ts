@@ -14,7 +14,7 @@ import { HealthFlag, HostImpl, HostOwner } from './host';
 import { createLoadBalancer } from './lb-factory';
 import type { LoadBalancer } from './lb-types';
 import { OutlierDetector } from './outlier-detector';
-import { PrioritySet } from './priority-set';
+import { countMembership, MembershipCounts, PrioritySet } from './priority-set';
 import type { Cluster, ConnectionPool, ConnectionPoolFactory, Host, HostAddress, LbContext, Locality } from './types';
 import { exactArray, frozenList } from '../common/exact-array';
 
@@ -43,13 +43,24 @@ export interface ClusterProvidedLb {
   stop(): void;
 }
 
+/** Scratch for rebuild(): read at once, never kept. */
+const COUNTS: MembershipCounts = { total: 0, healthy: 0, degraded: 0, excluded: 0, maxWeight: 0 };
+
 const ACTIVE_HC_FLAGS =
   HealthFlag.FailedActiveHc | HealthFlag.PendingActiveHc | HealthFlag.DegradedActiveHc | HealthFlag.ActiveHcTimeout | HealthFlag.ExcludedViaImmediateHcFail;
 
 export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
-  readonly prioritySet: PrioritySet;
+  private readonly ps: PrioritySet;
   hosts: HostImpl[] = [];
-  private lb: LoadBalancer | undefined;
+  /** null until the first pick builds it; undefined for CLUSTER_PROVIDED (no generic balancer). */
+  private lb: LoadBalancer | undefined | null = null;
+  /**
+   * Membership or health changed since the host sets and the balancer were last built. As Envoy's
+   * deferred cluster creation leaves a worker's copy of a cluster unbuilt until a request needs it,
+   * the grouping waits for the next pick: of 10,000 pushed clusters most never see a request, and
+   * a ring-hash cluster whose hosts' health flaps rebuilds its ring once, not once per change.
+   */
+  private lbStale = true;
   providedLb: ClusterProvidedLb | undefined;
   readonly outlier: OutlierDetector | undefined;
   private readonly checkers: readonly HealthChecker[];
@@ -79,14 +90,13 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     previous?: ClusterImpl,
   ) {
     const a = config.assignment;
-    this.prioritySet = new PrioritySet({
+    this.ps = new PrioritySet({
       panicThreshold: config.commonLb.panicThreshold,
       overprovisioningFactor: a.overprovisioningFactor,
       weightedPriorityHealth: a.weightedPriorityHealth,
       localityWeighted: config.lb.localityWeighted,
       excludePendingHc: config.commonLb.ignoreNewHostsUntilFirstHc,
     });
-    this.lb = createLoadBalancer(config.lb, this.prioritySet, info.clusterStats);
     this.outlier = config.outlier === undefined ? undefined : new OutlierDetector(config.outlier, info.stats);
     const hcStats = config.healthChecks.length > 0 ? new HealthCheckStats(info.stats) : undefined;
     this.checkers = frozenList(config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this)));
@@ -108,8 +118,23 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   // ---- Cluster (the router's view) ----
 
   chooseHost(ctx: LbContext | undefined): Host | undefined {
-    if (this.lb !== undefined) return this.lb.chooseHost(ctx);
+    if (this.lbStale) this.buildLb();
+    const lb = this.lb;
+    if (lb !== undefined && lb !== null) return lb.chooseHost(ctx);
     return this.providedLb?.chooseHost(ctx);
+  }
+
+  /** The hosts grouped by priority, as the balancer sees them (built now if stale). */
+  get prioritySet(): PrioritySet {
+    if (this.lbStale) this.buildLb();
+    return this.ps;
+  }
+
+  private buildLb(): void {
+    this.lbStale = false;
+    this.ps.rebuild(this.hosts);
+    if (this.lb === null) this.lb = createLoadBalancer(this.config.lb, this.ps, this.info.clusterStats);
+    this.lb?.refresh();
   }
 
   connectionPool(host: Host): ConnectionPool {
@@ -255,9 +280,9 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
       if (a.kind === 'dns') continue;
       specs.push({ address: a, hostname: e.hostname, weight: e.weight, priority: e.priority, locality: e.locality, localityWeight: e.localityWeight, health: e.health, metadata: e.metadata, hcPort: e.hcPort, hcHostname: e.hcHostname });
     }
-    const o = this.prioritySet.options;
+    const o = this.ps.options;
     if (o.overprovisioningFactor !== spec.overprovisioningFactor || o.weightedPriorityHealth !== spec.weightedPriorityHealth) {
-      this.prioritySet.options = { ...o, overprovisioningFactor: spec.overprovisioningFactor, weightedPriorityHealth: spec.weightedPriorityHealth };
+      this.ps.options = { ...o, overprovisioningFactor: spec.overprovisioningFactor, weightedPriorityHealth: spec.weightedPriorityHealth };
       this.rebuild();
     }
     const changed = this.setHosts(specs);
@@ -297,16 +322,16 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     if (changed) this.rebuild();
   }
 
+  /** Membership or health changed: the gauges now, the host sets and balancer at the next pick. */
   private rebuild(): void {
-    const ps = this.prioritySet;
-    ps.rebuild(this.hosts);
-    this.lb?.refresh();
+    this.lbStale = true;
+    const n = countMembership(this.hosts, this.ps.options, COUNTS);
     const s = this.info.clusterStats;
-    s.membership_total.set(ps.total);
-    s.membership_healthy.set(ps.healthyCount);
-    s.membership_degraded.set(ps.degradedCount);
-    s.membership_excluded.set(ps.excludedCount);
-    s.max_host_weight.set(ps.maxWeight);
+    s.membership_total.set(n.total);
+    s.membership_healthy.set(n.healthy);
+    s.membership_degraded.set(n.degraded);
+    s.membership_excluded.set(n.excluded);
+    s.max_host_weight.set(n.maxWeight);
   }
 
   // ---- lifecycle ----

@@ -1,7 +1,8 @@
 // A cluster's hosts grouped by priority (Envoy's PrioritySet/HostSet): per priority the hosts,
 // the healthy, degraded and excluded partitions, optional per-locality groups with their
-// effective weights, and the split of load over priorities with panic flags. Rebuilt whenever
-// membership or health changes (rare), so picking only reads arrays.
+// effective weights, and the split of load over priorities with panic flags. Rebuilt after
+// membership or health changes (rare), so picking only reads arrays. `countMembership` gives the
+// membership gauges' numbers without building any of it (a cluster no request has used).
 import { EdfScheduler } from './edf-scheduler';
 import { HealthFlag, HostImpl } from './host';
 import { computePriorityLoad, PriorityCounts, PriorityLoad } from './priority-load';
@@ -97,6 +98,55 @@ function emptyLoad(panicThreshold: number, weightedPriorityHealth: boolean): Pri
   return l;
 }
 
+/** How a host counts: excluded (by flag), healthy, degraded, or none of them (unhealthy). */
+const enum HostClass {
+  Excluded,
+  Healthy,
+  Degraded,
+  Unhealthy,
+}
+
+function excludeMaskOf(o: PrioritySetOptions): number {
+  return HealthFlag.ExcludedViaImmediateHcFail | (o.excludePendingHc ? HealthFlag.PendingActiveHc : 0);
+}
+
+function classify(h: HostImpl, excludeMask: number): HostClass {
+  if ((h.healthFlags & excludeMask) !== 0) return HostClass.Excluded;
+  if (!h.healthy()) return HostClass.Unhealthy;
+  return h.degraded() ? HostClass.Degraded : HostClass.Healthy;
+}
+
+/** The numbers the membership gauges show; the same as a PrioritySet rebuilt from the same hosts. */
+export interface MembershipCounts {
+  total: number;
+  healthy: number;
+  degraded: number;
+  excluded: number;
+  maxWeight: number;
+}
+
+/** Fills `out` (the caller's, reused: nothing is allocated) with the membership of `hosts`. */
+export function countMembership(hosts: readonly HostImpl[], o: PrioritySetOptions, out: MembershipCounts): MembershipCounts {
+  const mask = excludeMaskOf(o);
+  let healthy = 0;
+  let degraded = 0;
+  let excluded = 0;
+  let maxWeight = 0;
+  for (const h of hosts) {
+    if (h.weight > maxWeight) maxWeight = h.weight;
+    const c = classify(h, mask);
+    if (c === HostClass.Excluded) excluded++;
+    else if (c === HostClass.Healthy) healthy++;
+    else if (c === HostClass.Degraded) degraded++;
+  }
+  out.total = hosts.length;
+  out.healthy = healthy;
+  out.degraded = degraded;
+  out.excluded = excluded;
+  out.maxWeight = maxWeight;
+  return out;
+}
+
 export class PrioritySet {
   sets: HostSet[] = [new HostSet(0)];
   load: PriorityLoad = ALL_TO_P0;
@@ -126,24 +176,21 @@ export class PrioritySet {
     let degraded = 0;
     let excluded = 0;
     let maxWeight = 0;
-    const excludeMask = HealthFlag.ExcludedViaImmediateHcFail | (o.excludePendingHc ? HealthFlag.PendingActiveHc : 0);
+    const excludeMask = excludeMaskOf(o);
     for (const h of hosts) {
       const s = sets[h.priority];
       s.hosts.push(h);
       if (h.weight > maxWeight) maxWeight = h.weight;
-      if ((h.healthFlags & excludeMask) !== 0) {
+      const c = classify(h, excludeMask);
+      if (c === HostClass.Excluded) {
         s.excluded++;
         excluded++;
-        continue;
-      }
-      if (h.healthy()) {
-        if (h.degraded()) {
-          s.degraded.push(h);
-          degraded++;
-        } else {
-          s.healthy.push(h);
-          healthy++;
-        }
+      } else if (c === HostClass.Healthy) {
+        s.healthy.push(h);
+        healthy++;
+      } else if (c === HostClass.Degraded) {
+        s.degraded.push(h);
+        degraded++;
       }
     }
     for (const s of sets) {
@@ -181,8 +228,10 @@ export class PrioritySet {
         groups.push(g);
       }
       g.hosts.push(h);
-      if ((h.healthFlags & excludeMask) !== 0) g.excluded++;
-      else if (h.healthy()) (h.degraded() ? g.degraded : g.healthy).push(h);
+      const c = classify(h, excludeMask);
+      if (c === HostClass.Excluded) g.excluded++;
+      else if (c === HostClass.Healthy) g.healthy.push(h);
+      else if (c === HostClass.Degraded) g.degraded.push(h);
     }
     const f = this.options.overprovisioningFactor;
     const hw = groups.map((g) => effectiveWeight(g, g.healthy.length, f));

@@ -24,6 +24,13 @@ function tally(c: ClusterImpl, n: number, ctx?: (i: number) => LbContext | undef
   return m;
 }
 
+
+/** The cluster's balancer, built first if no pick has built it yet (white box: its tables). */
+function builtLb<T>(c: ClusterImpl): T {
+  void c.prioritySet;
+  return (c as unknown as { lb: T }).lb;
+}
+
 test('xxHash64 matches the reference vectors', () => {
   assert.equal(xxHash64(''), 0xef46db3751d8e999n);
   assert.equal(xxHash64('a'), 0xd24ec4f1a98c6e5bn);
@@ -119,7 +126,7 @@ test('ring hash: same key same host; removing or adding a host moves few other k
   const { cm } = manager();
   cm.addOrUpdateCluster(config(ringCluster('ring', 5, 'RING_HASH')));
   const c = cm.get('ring')!;
-  const ring = (c as unknown as { lb: { tables: { size: number }[] } }).lb.tables[0];
+  const ring = builtLb<{ tables: { size: number }[] }>(c).tables[0];
   assert.ok(ring.size >= 1024, `ring size ${ring.size}`);
   const keys = Array.from({ length: 2000 }, (_, i) => xxHash64(`key-${i}`));
   const before = mapKeys(c, keys).map((h) => h!.addressString);
@@ -163,7 +170,7 @@ test('maglev: even table, stable keys, minimal disruption, weights respected', (
   const { cm } = manager();
   cm.addOrUpdateCluster(config(ringCluster('mag', 5, 'MAGLEV')));
   const c = cm.get('mag')!;
-  const table = (c as unknown as { lb: { tables: { table: Uint16Array; hosts: HostImpl[] }[] } }).lb.tables[0];
+  const table = builtLb<{ tables: { table: Uint16Array; hosts: HostImpl[] }[] }>(c).tables[0];
   assert.equal(table.table.length, 65537);
   const share = new Array(table.hosts.length).fill(0);
   for (const i of table.table) share[i]++;
@@ -185,7 +192,7 @@ test('maglev: even table, stable keys, minimal disruption, weights respected', (
     ...staticCluster('magw', [endpoint('127.0.0.1', 1, { load_balancing_weight: 1 }), endpoint('127.0.0.1', 2, { load_balancing_weight: 3 })]),
     lb_policy: 'MAGLEV',
   }).c;
-  const wt = (w as unknown as { lb: { tables: { table: Uint16Array; hosts: HostImpl[] }[] } }).lb.tables[0];
+  const wt = builtLb<{ tables: { table: Uint16Array; hosts: HostImpl[] }[] }>(w).tables[0];
   const heavy = wt.hosts.findIndex((h) => h.weight === 3);
   let heavySlots = 0;
   for (const i of wt.table) if (i === heavy) heavySlots++;
