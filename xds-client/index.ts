@@ -7,6 +7,7 @@
 export { XdsClient } from './xds-client';
 export type { XdsClientOptions, TypeStatus, XdsClientEvents } from './xds-client';
 export * from './types';
+export { ResourceDecodeError } from './resource-batch';
 export * as typeUrls from './type-urls';
 export { ConfigSourceError, DEFAULT_INITIAL_FETCH_TIMEOUT_MS } from './config-source';
 export { DEFAULT_BUILD_VERSION, DEFAULT_CLIENT_FEATURES } from './node-identity';

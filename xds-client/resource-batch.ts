@@ -2,10 +2,11 @@
 // whose bytes equal the accepted copy are reused as they are (Istio re-sends every cluster on each
 // CDS push), the rest are decoded in slices of at most `sliceMs`, yielding to the event loop
 // (setImmediate) between slices so requests in flight keep flowing. A single big resource is
-// decoded in slices too, when the codec can.
+// decoded in slices too, when the codec can. For a watcher that decodes on read, a resource is
+// only checked to be well-formed here (XdsCodec.checkResource) and decoded when it is applied.
 import { performance } from 'node:perf_hooks';
 import { peekName, RawResources } from './envelope';
-import { ResourceIssue, XdsCodec } from './types';
+import { FieldIssue, ResourceIssue, XdsCodec } from './types';
 
 /**
  * An accepted resource as the client keeps it: its own copy of the bytes, not the decoded value.
@@ -70,11 +71,21 @@ export interface BatchOptions {
   readonly cache: ReadonlyMap<string, CachedResource>;
   /** Names worth decoding; others are skipped (a named subscription ignores what it did not ask for). */
   readonly wanted?: (name: string) => boolean;
-  /** False: resources are decoded to be validated, and the values dropped (see TypeWatcher.decodeOnRead). */
+  /** False: resources are checked (or, without checkResource, decoded and the values dropped); see TypeWatcher.decodeOnRead. */
   readonly keepValues?: boolean;
 }
 
-/** A resource whose value is decoded from its (validated) bytes on each read. */
+/** A resource's value failed its decode (a rule, not the wire format: that was checked on arrival). */
+export class ResourceDecodeError extends Error {
+  constructor(
+    readonly resourceName: string,
+    readonly issues: readonly FieldIssue[],
+  ) {
+    super(`${resourceName}: ${issues.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`);
+  }
+}
+
+/** A resource whose value is decoded from its (checked) bytes on each read; see TypeWatcher.decodeOnRead. */
 export class DecodeOnRead {
   constructor(
     readonly name: string,
@@ -84,9 +95,10 @@ export class DecodeOnRead {
     private readonly codec: XdsCodec,
   ) {}
 
+  /** Throws a ResourceDecodeError naming the fields when the value does not decode. */
   get value(): unknown {
     const res = this.codec.decodeResource(this.typeUrl, this.bytes);
-    if (!res.ok) throw new Error(`${this.name}: accepted bytes no longer decode: ${res.errors.map((e) => e.message).join('; ')}`);
+    if (!res.ok) throw new ResourceDecodeError(this.name, res.errors);
     return res.value;
   }
 }
@@ -98,6 +110,7 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
   const seen = new Set<string>();
   const named = new Set<string>();
   const slices = new Slices(o.sliceMs);
+  const check = o.keepValues === false && o.codec.checkResource ? o.codec.checkResource.bind(o.codec) : undefined;
   for (let i = 0; i < raw.length; i++) {
     const r = raw.at(i)!; // read from the response here, inside the slices
     if (r.name !== undefined) named.add(r.name);
@@ -122,7 +135,10 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
     if (cached && cached.bytes.equals(r.bytes)) {
       // SotW keeps the version a resource last changed in; delta resources carry their own.
       items.push({ name, version: r.version || cached.version, bytes: cached.bytes, value: undefined, changed: false });
+    } else if (check !== undefined && r.bytes.length < SLICED_DECODE_BYTES && check(o.typeUrl, r.bytes)) {
+      items.push({ name, version: r.version || o.version, bytes: Buffer.from(r.bytes), value: undefined, changed: true });
     } else {
+      // Decoded: to keep the value, or to say what is wrong with bytes the check refused.
       const version = r.version || o.version;
       const res =
         r.bytes.length >= SLICED_DECODE_BYTES && o.codec.decodeResourceSliced

@@ -32,6 +32,11 @@ export interface XdsCodec {
   /** The packed bytes of one resource (an Any's value) of `typeUrl`; errors name field paths. */
   decodeResource(typeUrl: string, bytes: Uint8Array): DecodeResult;
   /**
+   * Whether decodeResource would find the bytes well-formed (protobuf's unpack), without decoding
+   * them; decodeResource says why when not. Its rules (required fields, ...) are not checked.
+   */
+  checkResource?(typeUrl: string, bytes: Buffer): boolean;
+  /**
    * decodeResource for one big resource (a RouteConfiguration with thousands of virtual hosts),
    * awaiting `pause()` between parts; pause returns undefined while the current slice lasts.
    */
@@ -79,10 +84,12 @@ export type UpdateOutcome = { readonly accepted: true } | { readonly rejected: r
 
 export interface TypeWatcher<T = unknown> {
   /**
-   * Resources from gRPC sources are validated when they arrive but their `value` is decoded anew
-   * on each read (read it once). A push of 10,000 clusters then keeps no decoded tree alive while
-   * it is applied: held for the whole apply, they survived every young-generation collection and
-   * were copied each time, the larger part of the push's garbage-collection pauses.
+   * Resources from gRPC sources are checked to be well-formed when they arrive (a malformed one
+   * rejects the response, as Envoy's unpack does) and their `value` is decoded on each read (read
+   * it once): a push of 10,000 clusters is decoded once, and keeps no decoded tree alive while it
+   * is applied (held for the whole apply, they survived every young-generation collection and
+   * were copied each time). A value that fails its decode's rules throws a ResourceDecodeError on
+   * that read: the watcher rejects that resource alone, as Envoy's per-resource validation does.
    */
   readonly decodeOnRead?: boolean;
   /** Applies an update; void means accepted. While a promise is pending, later responses wait. */

@@ -10,7 +10,7 @@
 // xDS client handles one response at a time and ACKs only when the watcher's promise settles.
 import type { Canonical } from '../config/canonical';
 import type { ClusterManagerImpl } from '../upstream/cluster-manager';
-import type { ResourceIssue, ResourceUpdate, TypeWatcher, UpdateOutcome, XdsClient } from '../../xds-client';
+import { ResourceDecodeError, type ResourceIssue, type ResourceUpdate, type TypeWatcher, type UpdateOutcome, type XdsClient } from '../../xds-client';
 import { CLUSTER, ENDPOINT } from '../../xds-client/type-urls';
 import { XdsRecords } from './xds-records';
 import { keepOf, type KeptValue } from '../config/kept-value';
@@ -48,13 +48,14 @@ function sameSub(a: EdsSub | undefined, b: EdsSub | undefined): boolean {
 }
 
 /**
- * A cluster that could not be applied as a resource issue. An unusable eds_config
- * (`eds_cluster_config.eds_config.ads: why`) is split into its field path and message.
+ * A resource that could not be applied as resource issues: the fields its decode named, or, for
+ * an unusable eds_config (`eds_cluster_config.eds_config.ads: why`), its field path and message.
  */
-function applyIssue(name: string, e: unknown): ResourceIssue {
+function applyIssues(name: string, e: unknown): ResourceIssue[] {
+  if (e instanceof ResourceDecodeError) return e.issues.map((i) => ({ name, path: i.path, message: i.message }));
   const msg = e instanceof Error ? e.message : String(e);
   const at = msg.indexOf(': ');
-  return at > 0 && msg.startsWith('eds_cluster_config.') ? { name, path: msg.slice(0, at), message: msg.slice(at + 2) } : { name, path: '', message: msg };
+  return [at > 0 && msg.startsWith('eds_cluster_config.') ? { name, path: msg.slice(0, at), message: msg.slice(at + 2) } : { name, path: '', message: msg }];
 }
 
 function issueText(issues: readonly ResourceIssue[]): string {
@@ -127,13 +128,14 @@ export class ClusterWatchers {
     try {
       for (const r of u.updated) {
         if (clock.due()) await clock.yield();
-        const value = r.value; // decoded on each read (decodeOnRead)
+        let value: Canonical | undefined;
         try {
+          value = r.value; // decoded on each read (decodeOnRead); throws when it breaks a rule
           this.applyCluster(r.name, value, keepOf(value, r.bytes, this.decodeCluster), u.versionInfo, rejected);
         } catch (e) {
-          const issue = applyIssue(r.name, e);
-          rejected.push(issue);
-          this.clusterRecords.reject(r.name, issueText([issue]), u.versionInfo, value);
+          const issues = applyIssues(r.name, e);
+          rejected.push(...issues);
+          this.clusterRecords.reject(r.name, issueText(issues), u.versionInfo, value);
         }
       }
       for (const name of u.removed) {
@@ -242,7 +244,15 @@ export class ClusterWatchers {
     const clock = new SliceClock();
     for (const r of u.updated) {
       if (clock.due()) await clock.yield();
-      const value = r.value; // decoded on each read (decodeOnRead)
+      let value: Canonical;
+      try {
+        value = r.value; // decoded on each read (decodeOnRead); throws when it breaks a rule
+      } catch (e) {
+        const issues = applyIssues(r.name, e);
+        rejected.push(...issues);
+        this.endpointRecords.reject(r.name, issueText(issues), u.versionInfo, undefined);
+        continue;
+      }
       const res = this.cm.updateEndpoints(value);
       if (!res.ok) {
         const issues = res.errors.map((e) => ({ name: r.name, path: e.path, message: e.message }));

@@ -120,6 +120,35 @@ describe('xDS SotW over TCP, real tsenvoy', () => {
     await cp.waitForRequest((r) => r.type_url === T.CLUSTER && r.version_info === cp.version(T.CLUSTER) && !r.error_detail, 5000, from);
   });
 
+  test('a cluster that breaks a field rule is NACKed alone, naming the field; the rest of the push applies', async () => {
+    const from = cp.requests.length;
+    // Well-formed protobuf whose SocketAddress.address is empty (required): as Envoy validates
+    // each cluster of a CDS update on its own, the others of the same push are added.
+    const rb = {
+      name: 'rb',
+      type: 'STATIC',
+      connect_timeout: 1000,
+      load_assignment: { cluster_name: 'rb', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '', port_value: 80 } } } }] }] },
+    };
+    const base = { a: staticCluster('a', [up.a.port]), b: staticCluster('b', [up.b.port]), svc: edsCluster('svc') };
+    cp.setResources(T.CLUSTER, { ...base, good2: staticCluster('good2', [up.c2.port]), rb });
+    const nack = await cp.waitForRequest((r) => r.type_url === T.CLUSTER && !!r.error_detail, 5000, from);
+    assert.match(nack.error_detail?.message ?? '', /rb: load_assignment\.endpoints\[0\]\.lb_endpoints\[0\]\.endpoint\.address\.socket_address\.address: value must not be empty/);
+    await waitFor('good2 added', async () => /^good2::added_via_api::true$/m.test((await httpRequest(proxy.admin, 'GET', '/clusters')).body));
+    assert.doesNotMatch((await httpRequest(proxy.admin, 'GET', '/clusters')).body, /^rb::/m);
+    cp.setResources(T.CLUSTER, base);
+    await cp.waitForRequest((r) => r.type_url === T.CLUSTER && r.version_info === cp.version(T.CLUSTER) && !r.error_detail, 5000, from);
+    // The same for an endpoint assignment: NACKed naming the field, the old hosts keep serving.
+    const fromEds = cp.requests.length;
+    const badCla = { cluster_name: 'svc-svc', endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '', port_value: 80 } } } }] }] };
+    cp.setResources(T.ENDPOINT, { 'svc-svc': badCla });
+    const edsNack = await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && !!r.error_detail, 5000, fromEds);
+    assert.match(edsNack.error_detail?.message ?? '', /svc-svc: endpoints\[0\]\.lb_endpoints\[0\]\.endpoint\.address\.socket_address\.address: value must not be empty/);
+    assert.equal(await get(), 'c3');
+    cp.setResources(T.ENDPOINT, { 'svc-svc': cla('svc-svc', [up.c3.port]) });
+    await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && r.version_info === cp.version(T.ENDPOINT) && !r.error_detail, 5000, fromEds);
+  });
+
   test('the control plane killed and restarted under load fails no request', async () => {
     const load = loadLoop(listenerAddr(), 300, 4, 4000);
     await sleep(300);
