@@ -73,18 +73,18 @@ const BREAKER_STAT_NAMES: DeferredStatNames = {
 /** A cluster's deferred `*_open` gauges: all created together when the first limit moves. */
 class LazyOpenGauges {
   /** Limits waiting for their gauge; exactly sized (see exact-array.ts) as it lives with the cluster. */
-  limits: Limit[] = [];
+  limits: Limit[] | null = null;
   materialized = false;
   constructor(private readonly scope: StatsScope) {}
   add(more: readonly Limit[]): void {
-    this.limits = this.limits.concat(more);
+    this.limits = this.limits === null ? [...more] : this.limits.concat(more);
   }
   materialize(): void {
     this.materialized = true;
     undeferStats(this.scope, BREAKER_STAT_NAMES);
     for (const n of BREAKER_STAT_NAMES.gauges) this.scope.gauge(n);
-    for (const l of this.limits) l.attach(this.scope.gauge(l.openName));
-    this.limits = [];
+    if (this.limits !== null) for (const l of this.limits) l.attach(this.scope.gauge(l.openName));
+    this.limits = null;
   }
   gauge(name: string): Gauge {
     return this.scope.gauge(name);
@@ -185,26 +185,29 @@ function buildLazy(t: Thresholds, lazy: LazyOpenGauges, prio: 'default' | 'high'
 }
 
 /**
- * The lazy form's priorities: the router uses only the default one, so the high one's limits
- * (four objects per cluster) are built the first time something asks for them (the admin view).
+ * The lazy form's priorities, each built (four objects) the first time something asks for it:
+ * the default one by the cluster's first request, the high one by the admin view. Most of 10,000
+ * pushed clusters never see either, nor the gauges' holder.
  */
 class LazyResources {
-  readonly default: ClusterResources;
+  private defaultLimits: ClusterResources | undefined;
   private highLimits: ClusterResources | undefined;
+  private gauges: LazyOpenGauges | undefined;
   constructor(
     private readonly cfg: CircuitBreakersConfig,
-    private readonly lazy: LazyOpenGauges,
-  ) {
-    this.default = buildLazy(cfg.default, lazy, 'default');
+    private readonly scope: StatsScope,
+  ) {}
+  get default(): ClusterResources {
+    return (this.defaultLimits ??= buildLazy(this.cfg.default, (this.gauges ??= new LazyOpenGauges(this.scope)), 'default'));
   }
   get high(): ClusterResources {
-    return (this.highLimits ??= buildLazy(this.cfg.high, this.lazy, 'high'));
+    return (this.highLimits ??= buildLazy(this.cfg.high, (this.gauges ??= new LazyOpenGauges(this.scope)), 'high'));
   }
 }
 
 const lazyOk = (t: Thresholds): boolean => !t.trackRemaining && t.retryBudget === undefined;
 
 export function buildResources(cfg: CircuitBreakersConfig, scope: StatsScope | undefined): { readonly default: ClusterResources; readonly high: ClusterResources } {
-  if (scope && lazyOk(cfg.default) && lazyOk(cfg.high) && deferStats(scope, BREAKER_STAT_NAMES)) return new LazyResources(cfg, new LazyOpenGauges(scope));
+  if (scope && lazyOk(cfg.default) && lazyOk(cfg.high) && deferStats(scope, BREAKER_STAT_NAMES)) return new LazyResources(cfg, scope);
   return { default: build(cfg.default, scope, 'default'), high: build(cfg.high, scope, 'high') };
 }

@@ -69,7 +69,7 @@ test('defaults are Envoy’s', () => {
   }
 });
 
-test('without track_remaining the open gauges wait for the first move, and the high priority is built when first asked for', () => {
+test('without track_remaining the open gauges wait for the first move, and each priority is built when first asked for', () => {
   const { cm, store } = manager();
   const cb = { circuit_breakers: { thresholds: [{ max_requests: 1 }, { priority: 'HIGH', max_requests: 1 }] } };
   cm.addOrUpdateCluster(config(staticCluster('early', hosts(1), cb)));
@@ -80,6 +80,9 @@ test('without track_remaining the open gauges wait for the first move, and the h
   assert.equal(early.high.requests.canCreate(), false);
   assert.equal(gauge(store, 'cluster.early.circuit_breakers.high.rq_open'), 1);
   assert.equal(gauge(store, 'cluster.early.circuit_breakers.default.rq_open'), 0);
+  // Its default priority is built only now, after the gauges exist, and writes its gauge at once.
+  early.default.requests.inc();
+  assert.equal(gauge(store, 'cluster.early.circuit_breakers.default.rq_open'), 1);
   // 'late': the default priority moves first (gauges created), the high one is built afterwards
   // and writes its gauge at once.
   const late = cm.get('late')!.info.resources;
@@ -91,4 +94,15 @@ test('without track_remaining the open gauges wait for the first move, and the h
   late.high.requests.dec();
   assert.equal(gauge(store, 'cluster.late.circuit_breakers.high.rq_open'), 0);
   assert.equal(late.high, late.high, 'built once');
+});
+
+test('a cluster no request has used holds no limits until one is asked for', () => {
+  const { cm, store } = manager();
+  cm.addOrUpdateCluster(config(staticCluster('idle', hosts(1))));
+  const res = cm.get('idle')!.info.resources as unknown as { defaultLimits: unknown; highLimits: unknown; gauges: unknown };
+  assert.deepEqual([res.defaultLimits, res.highLimits, res.gauges], [undefined, undefined, undefined]);
+  assert.equal(gauge(store, 'cluster.idle.circuit_breakers.default.rq_open'), 0, 'the store still shows the gauge, as zero');
+  assert.equal(cm.get('idle')!.info.resources.default.requests.max, 1024);
+  assert.notEqual(res.defaultLimits, undefined);
+  assert.equal(res.highLimits, undefined);
 });
