@@ -14,7 +14,7 @@ import { HealthFlag, HostImpl, HostOwner } from './host';
 import { createLoadBalancer } from './lb-factory';
 import type { LoadBalancer } from './lb-types';
 import { OutlierDetector } from './outlier-detector';
-import { countMembership, MembershipCounts, PrioritySet } from './priority-set';
+import { countMembership, MembershipCounts, PrioritySet, prioritySetOptions, PrioritySetOptions } from './priority-set';
 import type { Cluster, ConnectionPool, ConnectionPoolFactory, Host, HostAddress, LbContext, Locality } from './types';
 import { exactArray, frozenList } from '../common/exact-array';
 
@@ -50,7 +50,9 @@ const ACTIVE_HC_FLAGS =
   HealthFlag.FailedActiveHc | HealthFlag.PendingActiveHc | HealthFlag.DegradedActiveHc | HealthFlag.ActiveHcTimeout | HealthFlag.ExcludedViaImmediateHcFail;
 
 export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
-  private readonly ps: PrioritySet;
+  /** Made by the first pick (see lbStale); its options meanwhile are psOptions. */
+  private ps: PrioritySet | null = null;
+  private psOptions: PrioritySetOptions;
   hosts: HostImpl[] = [];
   /** null until the first pick builds it; undefined for CLUSTER_PROVIDED (no generic balancer). */
   private lb: LoadBalancer | undefined | null = null;
@@ -90,13 +92,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     previous?: ClusterImpl,
   ) {
     const a = config.assignment;
-    this.ps = new PrioritySet({
-      panicThreshold: config.commonLb.panicThreshold,
-      overprovisioningFactor: a.overprovisioningFactor,
-      weightedPriorityHealth: a.weightedPriorityHealth,
-      localityWeighted: config.lb.localityWeighted,
-      excludePendingHc: config.commonLb.ignoreNewHostsUntilFirstHc,
-    });
+    this.psOptions = prioritySetOptions(config.commonLb.panicThreshold, a.overprovisioningFactor, a.weightedPriorityHealth, config.lb.localityWeighted, config.commonLb.ignoreNewHostsUntilFirstHc);
     this.outlier = config.outlier === undefined ? undefined : new OutlierDetector(config.outlier, info.stats);
     const hcStats = config.healthChecks.length > 0 ? new HealthCheckStats(info.stats) : undefined;
     this.checkers = frozenList(config.healthChecks.map((hc) => new HealthChecker(hc, hcStats!, this)));
@@ -127,13 +123,15 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   /** The hosts grouped by priority, as the balancer sees them (built now if stale). */
   get prioritySet(): PrioritySet {
     if (this.lbStale) this.buildLb();
-    return this.ps;
+    return this.ps!;
   }
 
   private buildLb(): void {
     this.lbStale = false;
-    this.ps.rebuild(this.hosts);
-    if (this.lb === null) this.lb = createLoadBalancer(this.config.lb, this.ps, this.info.clusterStats);
+    const ps = (this.ps ??= new PrioritySet(this.psOptions));
+    ps.options = this.psOptions;
+    ps.rebuild(this.hosts);
+    if (this.lb === null) this.lb = createLoadBalancer(this.config.lb, ps, this.info.clusterStats);
     this.lb?.refresh();
   }
 
@@ -280,9 +278,9 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
       if (a.kind === 'dns') continue;
       specs.push({ address: a, hostname: e.hostname, weight: e.weight, priority: e.priority, locality: e.locality, localityWeight: e.localityWeight, health: e.health, metadata: e.metadata, hcPort: e.hcPort, hcHostname: e.hcHostname });
     }
-    const o = this.ps.options;
+    const o = this.psOptions;
     if (o.overprovisioningFactor !== spec.overprovisioningFactor || o.weightedPriorityHealth !== spec.weightedPriorityHealth) {
-      this.ps.options = { ...o, overprovisioningFactor: spec.overprovisioningFactor, weightedPriorityHealth: spec.weightedPriorityHealth };
+      this.psOptions = prioritySetOptions(o.panicThreshold, spec.overprovisioningFactor, spec.weightedPriorityHealth, o.localityWeighted, o.excludePendingHc);
       this.rebuild();
     }
     const changed = this.setHosts(specs);
@@ -325,7 +323,7 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   /** Membership or health changed: the gauges now, the host sets and balancer at the next pick. */
   private rebuild(): void {
     this.lbStale = true;
-    const n = countMembership(this.hosts, this.ps.options, COUNTS);
+    const n = countMembership(this.hosts, this.psOptions, COUNTS);
     const s = this.info.clusterStats;
     s.membership_total.set(n.total);
     s.membership_healthy.set(n.healthy);

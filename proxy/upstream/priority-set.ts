@@ -65,6 +65,16 @@ export interface PrioritySetOptions {
   readonly excludePendingHc: boolean;
 }
 
+/** Envoy's defaults (panic 50%, overprovisioning 140), which nearly every cluster has: one object for all. */
+const DEFAULT_OPTIONS: PrioritySetOptions = Object.freeze({ panicThreshold: 50, overprovisioningFactor: 140, weightedPriorityHealth: false, localityWeighted: false, excludePendingHc: false });
+
+/** A cluster's options: the shared default object when they are the defaults. */
+export function prioritySetOptions(panicThreshold: number, overprovisioningFactor: number, weightedPriorityHealth: boolean, localityWeighted: boolean, excludePendingHc: boolean): PrioritySetOptions {
+  const d = DEFAULT_OPTIONS;
+  if (panicThreshold === d.panicThreshold && overprovisioningFactor === d.overprovisioningFactor && !weightedPriorityHealth && !localityWeighted && !excludePendingHc) return d;
+  return Object.freeze({ panicThreshold, overprovisioningFactor, weightedPriorityHealth, localityWeighted, excludePendingHc });
+}
+
 /** The load of a cluster with one healthy priority, shared by every such cluster (never written). */
 const ALL_TO_P0: PriorityLoad = Object.freeze({ healthy: Object.freeze([100]), degraded: Object.freeze([0]), panic: Object.freeze([false]) }) as unknown as PriorityLoad;
 

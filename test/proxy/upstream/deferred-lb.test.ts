@@ -20,9 +20,11 @@ function edsCluster(name: string, extra: object = {}): object {
   return { name, type: 'EDS', connect_timeout: '1s', eds_cluster_config: { service_name: name, eds_config: { ads: {} } }, ...extra };
 }
 
-/** Whether the cluster's balancer exists yet (white box: nothing else tells). */
+/** Whether the cluster's balancer and priority set exist yet (white box: nothing else tells). */
 function lbBuilt(c: ClusterImpl): boolean {
-  return (c as unknown as { lb: unknown }).lb !== null;
+  const w = c as unknown as { lb: unknown; ps: unknown };
+  assert.equal(w.lb === null, w.ps === null, 'built together');
+  return w.lb !== null;
 }
 
 const GAUGES = ['membership_total', 'membership_healthy', 'membership_degraded', 'membership_excluded', 'max_host_weight'];
