@@ -133,6 +133,7 @@ const INFO_FIELDS = [
 
 // The settings of a cluster that sets none of their fields (most): shared, as 10,000 clusters' copies add up.
 const DEFAULT_DNS: DnsConfig = Object.freeze({ refreshRateMs: 5000, failureRefreshBaseMs: 0, failureRefreshMaxMs: 0, respectTtl: false, family: 'AUTO' });
+const NONE: readonly never[] = Object.freeze([]);
 const DEFAULT_ORIGINAL_DST: OriginalDstConfig = Object.freeze({ cleanupIntervalMs: 5000, useHttpHeader: false, httpHeaderName: 'x-envoy-original-dst-host', portOverride: 0 });
 
 function parseDns(c: Canonical, path: string, sink: IssueSink): DnsConfig {
@@ -264,14 +265,14 @@ export function parseCluster(c: Canonical, path: string, registry?: ExtensionReg
     circuitBreakers,
     protocol,
     outlier,
-    healthChecks: Object.freeze(healthChecks),
+    healthChecks: healthChecks.length === 0 ? NONE : Object.freeze(healthChecks),
     assignment,
     edsServiceName,
     dns: parseDns(c, path, sink),
     originalDst: parseOriginalDst(c, sink, path),
     sourceAddress,
     transportSocket: c.transport_socket as Canonical | undefined,
-    transportSocketMatches: (c.transport_socket_matches as Canonical[] | undefined) ?? [],
+    transportSocketMatches: (c.transport_socket_matches as Canonical[] | undefined) ?? NONE,
     metadata: c.metadata as Canonical | undefined,
     hasLoadAssignment: cla !== undefined,
     kept,

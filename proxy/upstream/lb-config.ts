@@ -31,6 +31,22 @@ const POLICY_TYPES: Record<string, LbConfig['kind']> = {
 
 export const MAX_RING_SIZE = 8 * 1024 * 1024;
 
+// The configs that carry no numbers of their own, and Envoy's defaults, are shared by every cluster
+// that has them (10,000 clusters' copies add up); the rest are made per cluster.
+const freeze = <T extends LbConfig>(c: T): T => Object.freeze(c);
+const SIMPLE = {
+  ROUND_ROBIN: [freeze({ kind: 'ROUND_ROBIN', localityWeighted: false }), freeze({ kind: 'ROUND_ROBIN', localityWeighted: true })],
+  RANDOM: [freeze({ kind: 'RANDOM', localityWeighted: false }), freeze({ kind: 'RANDOM', localityWeighted: true })],
+  LEAST_REQUEST: [
+    freeze({ kind: 'LEAST_REQUEST', localityWeighted: false, choiceCount: 2, activeRequestBias: 1 }),
+    freeze({ kind: 'LEAST_REQUEST', localityWeighted: true, choiceCount: 2, activeRequestBias: 1 }),
+  ],
+} as const;
+const CLUSTER_PROVIDED: LbConfig = freeze({ kind: 'CLUSTER_PROVIDED', localityWeighted: false });
+
+/** Common LB configs by panic threshold and flags: at most 101 x 4 of them, each made once. */
+const COMMON = new Map<number, CommonLbConfig>();
+
 function isPrime(n: number): boolean {
   if (n < 2) return false;
   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
@@ -42,11 +58,12 @@ export function parseCommonLbConfig(c: Canonical | undefined): CommonLbConfig {
   let panic = typeof pct === 'number' ? pct : 50;
   // Envoy rounds the Percent to an integer and treats out-of-range values as the default.
   panic = panic < 0 || panic > 100 ? 50 : Math.round(panic);
-  return {
-    panicThreshold: panic,
-    localityWeighted: c?.locality_weighted_lb_config !== undefined,
-    ignoreNewHostsUntilFirstHc: c?.ignore_new_hosts_until_first_hc === true,
-  };
+  const localityWeighted = c?.locality_weighted_lb_config !== undefined;
+  const ignoreNewHostsUntilFirstHc = c?.ignore_new_hosts_until_first_hc === true;
+  const key = panic * 4 + (localityWeighted ? 2 : 0) + (ignoreNewHostsUntilFirstHc ? 1 : 0);
+  let cfg = COMMON.get(key);
+  if (cfg === undefined) COMMON.set(key, (cfg = Object.freeze({ panicThreshold: panic, localityWeighted, ignoreNewHostsUntilFirstHc })));
+  return cfg;
 }
 
 function ringHash(c: Canonical | undefined, path: string, localityWeighted: boolean, sink: IssueSink): LbConfig {
@@ -75,6 +92,7 @@ function leastRequest(c: Canonical | undefined, path: string, localityWeighted: 
   const biasCfg = c?.active_request_bias as Canonical | undefined;
   const bias = typeof biasCfg?.default_value === 'number' ? biasCfg.default_value : 1;
   if (bias < 0) sink.error(`${path}.active_request_bias`, 'active request bias must be a non-negative number');
+  if (choice === 2 && bias === 1) return SIMPLE.LEAST_REQUEST[localityWeighted ? 1 : 0];
   return { kind: 'LEAST_REQUEST', localityWeighted, choiceCount: choice, activeRequestBias: bias };
 }
 
@@ -82,9 +100,8 @@ function fromTyped(kind: LbConfig['kind'], cfg: Canonical, path: string, common:
   const loc = (cfg.locality_lb_config as Canonical | undefined)?.locality_weighted_lb_config !== undefined || common.localityWeighted;
   switch (kind) {
     case 'ROUND_ROBIN':
-      return { kind, localityWeighted: loc };
     case 'RANDOM':
-      return { kind, localityWeighted: loc };
+      return SIMPLE[kind][loc ? 1 : 0];
     case 'LEAST_REQUEST':
       return leastRequest(cfg, path, loc, sink);
     case 'RING_HASH':
@@ -92,7 +109,7 @@ function fromTyped(kind: LbConfig['kind'], cfg: Canonical, path: string, common:
     case 'MAGLEV':
       return maglev(cfg, path, loc, sink);
     default:
-      return { kind: 'CLUSTER_PROVIDED', localityWeighted: false };
+      return CLUSTER_PROVIDED;
   }
 }
 
@@ -112,15 +129,14 @@ export function parseLbConfig(c: Canonical, path: string, common: CommonLbConfig
       names.push(name || '(none)');
     }
     sink.error(`${path}.load_balancing_policy`, `didn't find a registered load balancer factory implementation for any of: ${names.join(', ') || '(empty)'}`);
-    return { kind: 'ROUND_ROBIN', localityWeighted: false };
+    return SIMPLE.ROUND_ROBIN[0];
   }
   const policy = typeof c.lb_policy === 'string' ? c.lb_policy : 'ROUND_ROBIN';
   const loc = common.localityWeighted;
   switch (policy) {
     case 'ROUND_ROBIN':
-      return { kind: 'ROUND_ROBIN', localityWeighted: loc };
     case 'RANDOM':
-      return { kind: 'RANDOM', localityWeighted: loc };
+      return SIMPLE[policy][loc ? 1 : 0];
     case 'LEAST_REQUEST':
       return leastRequest(c.least_request_lb_config as Canonical | undefined, `${path}.least_request_lb_config`, loc, sink);
     case 'RING_HASH':
@@ -128,12 +144,12 @@ export function parseLbConfig(c: Canonical, path: string, common: CommonLbConfig
     case 'MAGLEV':
       return maglev(c.maglev_lb_config as Canonical | undefined, `${path}.maglev_lb_config`, loc, sink);
     case 'CLUSTER_PROVIDED':
-      return { kind: 'CLUSTER_PROVIDED', localityWeighted: false };
+      return CLUSTER_PROVIDED;
     case 'LOAD_BALANCING_POLICY_CONFIG':
       sink.error(`${path}.lb_policy`, 'LOAD_BALANCING_POLICY_CONFIG requires load_balancing_policy');
-      return { kind: 'ROUND_ROBIN', localityWeighted: false };
+      return SIMPLE.ROUND_ROBIN[0];
     default:
       sink.error(`${path}.lb_policy`, `unsupported load balancing policy ${policy}`);
-      return { kind: 'ROUND_ROBIN', localityWeighted: false };
+      return SIMPLE.ROUND_ROBIN[0];
   }
 }

@@ -69,7 +69,7 @@ export function parseProtocolOptions(c: Canonical, path: string, sink: IssueSink
     if (c.protocol_selection === 'USE_DOWNSTREAM_PROTOCOL') protocol = 'downstream';
     else if (c.http2_protocol_options !== undefined) protocol = 'http2';
   }
-  return Object.freeze({
+  return shared({
     protocol,
     idleTimeoutMs: typeof cc?.idle_timeout === 'number' ? cc.idle_timeout : 3600000,
     maxConnectionDurationMs: typeof cc?.max_connection_duration === 'number' ? cc.max_connection_duration : 0,
@@ -78,4 +78,19 @@ export function parseProtocolOptions(c: Canonical, path: string, sink: IssueSink
     maxStreamDurationMs: typeof cc?.max_stream_duration === 'number' ? cc.max_stream_duration : 0,
     tcpIdleTimeoutMs: typeof tcp?.idle_timeout === 'number' ? tcp.idle_timeout : 600000,
   });
+}
+
+/**
+ * One frozen object per distinct set of options: a mesh's clusters share a handful (Istio gives
+ * every cluster the same ones), and 10,000 copies add up. Bounded: past the bound, not shared.
+ */
+const known = new Map<string, ProtocolOptions>();
+
+function shared(o: ProtocolOptions): ProtocolOptions {
+  const key = Object.values(o).join('/'); // every field, so a new one cannot be left out
+  const k = known.get(key);
+  if (k !== undefined) return k;
+  Object.freeze(o);
+  if (known.size < 64) known.set(key, o);
+  return o;
 }

@@ -257,3 +257,24 @@ test('clusterChange: none, keep the info, or a new info; configs kept as bytes a
   assert.equal(clusterChange(x, y, z), 'keep-info');
   assert.equal(decodes, 5);
 });
+
+test('clusters with the same settings share their frozen setting objects; different settings get their own', () => {
+  const a = config(staticCluster('a', [endpoint('10.0.0.1', 80)], { lb_policy: 'LEAST_REQUEST' }));
+  const b = config(staticCluster('b', [endpoint('10.0.0.2', 80)], { lb_policy: 'LEAST_REQUEST' }));
+  for (const k of ['lb', 'commonLb', 'protocol', 'circuitBreakers', 'healthChecks', 'transportSocketMatches', 'dns', 'originalDst'] as const) {
+    assert.equal(a[k], b[k], `${k} shared`);
+    assert.ok(Object.isFrozen(a[k]), `${k} frozen`);
+  }
+  const http2 = { typed_extension_protocol_options: { 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', common_http_protocol_options: { idle_timeout: '60s' }, explicit_http_config: { http2_protocol_options: {} } } } };
+  const c = config(staticCluster('c', [endpoint('10.0.0.3', 80)], { lb_policy: 'LEAST_REQUEST', least_request_lb_config: { choice_count: 3 }, common_lb_config: { healthy_panic_threshold: { value: 20 } }, ...http2 }));
+  const d = config(staticCluster('d', [endpoint('10.0.0.4', 80)], { common_lb_config: { healthy_panic_threshold: { value: 20 } }, ...http2 }));
+  assert.notEqual(c.lb, a.lb);
+  assert.deepEqual(c.lb, { kind: 'LEAST_REQUEST', localityWeighted: false, choiceCount: 3, activeRequestBias: 1 });
+  assert.deepEqual(d.lb, { kind: 'ROUND_ROBIN', localityWeighted: false });
+  assert.notEqual(c.commonLb, a.commonLb);
+  assert.equal(c.commonLb, d.commonLb, 'the same panic threshold: shared');
+  assert.equal(c.commonLb.panicThreshold, 20);
+  assert.notEqual(c.protocol, a.protocol);
+  assert.equal(c.protocol, d.protocol, 'the same protocol options: shared');
+  assert.deepEqual([c.protocol.protocol, c.protocol.idleTimeoutMs, a.protocol.protocol, a.protocol.idleTimeoutMs], ['http2', 60000, 'http1', 3600000]);
+});
