@@ -10,7 +10,7 @@
 // The xDS client checks each CDS and EDS resource of a response this way up front, so a
 // malformed one still rejects the whole response as Envoy's unpack does, and decodes each only as
 // it is applied: a 10,000-cluster push is decoded once, not twice.
-import { MAX_DEPTH, PACKABLE_WIRE, Reader, WireError, fieldOf } from './proto-binary-reader';
+import { MAX_DEPTH, PACKABLE_WIRE, Reader, readAny, WireError, fieldOf } from './proto-binary-reader';
 import type { FieldInfo, MessageInfo, Schema } from './schema/schema';
 import { typeNameOfUrl } from './schema/schema';
 
@@ -30,20 +30,7 @@ class WireCheck {
   }
 
   private any(buf: Buffer, start: number, end: number, depth: number): void {
-    let url = '';
-    let vStart = 0;
-    let vEnd = 0;
-    const r = new Reader(buf, start, end);
-    while (r.pos < r.end) {
-      const tag = r.varint();
-      const num = Math.floor(tag / 8);
-      if (num === 1 && (tag & 7) === 2) url = r.string();
-      else if (num === 2 && (tag & 7) === 2) {
-        vEnd = r.delimitedEnd();
-        vStart = r.pos;
-        r.pos = vEnd;
-      } else r.skip(tag & 7);
-    }
+    const { url, valueStart: vStart, valueEnd: vEnd } = readAny(buf, start, end);
     const typeName = typeNameOfUrl(url);
     if (!this.schema.hasMessage(typeName)) return; // kept as raw bytes by the decoder
     // As the decoder: a well-known type through message() (one level deeper), others in place.

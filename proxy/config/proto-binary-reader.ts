@@ -104,3 +104,29 @@ export function fieldOf(info: MessageInfo, num: number): FieldInfo | undefined {
   return num < numbered.length ? numbered[num] : numbered.length === 0 ? info.byNumber.get(num) : undefined;
 }
 
+
+/** An Any's fields where they sit: its type URL and the range of its packed value. */
+export interface AnyParts {
+  readonly url: string;
+  readonly valueStart: number;
+  readonly valueEnd: number;
+}
+
+/** Reads the Any in buf[start, end) (throws WireError); the last occurrence of each field wins. */
+export function readAny(buf: Buffer, start: number, end: number): AnyParts {
+  let url = '';
+  let valueStart = 0;
+  let valueEnd = 0;
+  const r = new Reader(buf, start, end);
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    const num = Math.floor(tag / 8);
+    if (num === 1 && (tag & 7) === 2) url = r.string();
+    else if (num === 2 && (tag & 7) === 2) {
+      valueEnd = r.delimitedEnd();
+      valueStart = r.pos;
+      r.pos = valueEnd;
+    } else r.skip(tag & 7);
+  }
+  return { url, valueStart, valueEnd };
+}

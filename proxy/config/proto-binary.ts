@@ -8,7 +8,7 @@ import { durationMs } from './duration';
 import { IssueSink, Result, joinPath } from './result';
 import { checkRules, ruleBroken } from './proto-rules';
 import { FieldInfo, MessageInfo, Schema, typeNameOfUrl } from './schema/schema';
-import { EMPTY, fieldOf, MAX_DEPTH, PACKABLE_WIRE, Reader, WireError } from './proto-binary-reader';
+import { AnyParts, EMPTY, fieldOf, MAX_DEPTH, PACKABLE_WIRE, Reader, readAny, WireError } from './proto-binary-reader';
 
 export interface BinaryDecodeOptions {
   /** Reject unknown fields (Envoy's --reject-unknown-dynamic-fields); default: warn. */
@@ -114,26 +114,15 @@ class BinaryDecoder {
 
   /** An Any: its packed message decoded in place, under `@type`. */
   private any(buf: Buffer, start: number, end: number): unknown {
-    let url = '';
-    let vStart = 0;
-    let vEnd = 0;
-    const r = new Reader(buf, start, end);
+    let parts: AnyParts;
     try {
-      while (r.pos < r.end) {
-        const tag = r.varint();
-        const num = Math.floor(tag / 8);
-        if (num === 1 && (tag & 7) === 2) url = r.string();
-        else if (num === 2 && (tag & 7) === 2) {
-          vEnd = r.delimitedEnd();
-          vStart = r.pos;
-          r.pos = vEnd;
-        } else r.skip(tag & 7);
-      }
+      parts = readAny(buf, start, end);
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       this.sink.error(this.path(), `malformed google.protobuf.Any: ${e.message}`);
       return undefined;
     }
+    const { url, valueStart: vStart, valueEnd: vEnd } = parts;
     const typeName = typeNameOfUrl(url);
     if (!this.schema.hasMessage(typeName)) {
       // A copy, so the decoded tree does not pin the whole response buffer.
