@@ -111,6 +111,17 @@ function rssKb(pid: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What the paced load wrote when it stopped; an error that says what it left and why, else. */
+function readLoadSamples(file: string, load: Proc): LoadSamples {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  try {
+    return JSON.parse(text ?? '') as LoadSamples;
+  } catch {
+    const left = text === undefined ? 'no file' : `${text.length} bytes`;
+    throw new Error(`the paced load left ${left} in ${file} (exit status ${String(load.exitStatus)}; its last line: ${lastLine(load)}); the run is skipped, run the scenario again`);
+  }
+}
+
 /** Full GC in tsenvoy (SIGUSR2 to the launcher), then VmRSS and /memory's allocated bytes. */
 async function settledMemory(proc: Proc, adminPort: number): Promise<Memory> {
   process.kill(proc.pid, 'SIGUSR2');
@@ -220,7 +231,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
       await sleep(TAIL_MS);
       clearInterval(sampler);
       await load.stop();
-      const samples = JSON.parse(fs.readFileSync(loadFile, 'utf8')) as LoadSamples;
+      const samples = readLoadSamples(loadFile, load);
       const applied = Math.max(usable, ack.c, ack.e, ack.r);
       const base = window(samples, baseFrom, t0);
       const during = window(samples, t0, applied);
