@@ -72,6 +72,12 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
   private sawTraffic = false;
   /** Made by the first whenInitialized() and dropped once initialized (an array per cluster for good otherwise). */
   private initWaiters: (() => void)[] | undefined = undefined;
+  /**
+   * Called once, at initialization (the manager's end of warming): one function the manager
+   * shares, where a promise chain per cluster cost 10,000 pushed clusters ~300 bytes each in
+   * garbage and a microtask. Never called for a cluster shut down first.
+   */
+  onInitialized: ((c: ClusterImpl) => void) | undefined = undefined;
   /** What else initialization waits for (SDS secrets of its transport sockets), set before start(). */
   private initTarget: Promise<void> | undefined;
   private stopped = false;
@@ -367,6 +373,9 @@ export class ClusterImpl implements Cluster, HostOwner, HealthCheckContext {
     const w = this.initWaiters;
     this.initWaiters = undefined;
     if (w !== undefined) for (const r of w) r();
+    const f = this.onInitialized;
+    this.onInitialized = undefined;
+    if (f !== undefined && !this.stopped) f(this);
   }
 
   get isInitialized(): boolean {

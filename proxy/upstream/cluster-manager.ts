@@ -169,11 +169,15 @@ export class ClusterManagerImpl implements ClusterManager {
       const prevWarming = this.warming.get(cfg.name);
       if (prevWarming !== undefined) this.retire(prevWarming, cluster);
       this.warming.set(cfg.name, cluster);
-      void cluster.whenInitialized().then(() => this.finishWarming(cluster));
+      // Initialized already (a STATIC cluster with no health checks): active now, as in Envoy.
+      if (cluster.isInitialized) this.finishWarming(cluster);
+      else cluster.onInitialized = this.warmed;
     }
     this.updateGauges();
     return current === undefined ? 'added' : 'updated';
   }
+
+  private readonly warmed = (cluster: ClusterImpl): void => this.finishWarming(cluster);
 
   private finishWarming(cluster: ClusterImpl): void {
     if (this.warming.get(cluster.name) !== cluster) return;

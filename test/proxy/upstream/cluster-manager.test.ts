@@ -127,6 +127,24 @@ test('CDS clusters warm before replacing the serving version', async () => {
   cm.shutdown();
 });
 
+test('warming ends as initialization does: a STATIC CDS cluster is active on return, a replaced warming version never serves', () => {
+  const { cm, store } = manager();
+  cm.addOrUpdateCluster(config(staticCluster('s', hosts(1))), { addedViaApi: true, versionInfo: 'v1' });
+  assert.equal(cm.get('s')?.versionInfo, 'v1', 'active at once, as Envoy activates an initialized cluster inline');
+  const eds = (v: string): object => ({ name: 'e', type: 'EDS', connect_timeout: v, eds_cluster_config: { eds_config: { ads: {} } } });
+  cm.addOrUpdateCluster(config(eds('1s')), { addedViaApi: true, versionInfo: 'w1' });
+  const w1 = [...cm.warmingClusters()].find((c) => c.name === 'e')!;
+  cm.addOrUpdateCluster(config(eds('2s')), { addedViaApi: true, versionInfo: 'w2' });
+  assert.equal(gauge(store, 'cluster_manager.warming_clusters'), 1);
+  w1.markHostsKnown(); // the replaced version initializing late must not become active
+  assert.equal(cm.get('e'), undefined);
+  cm.updateEndpoints(cla('e', [endpoint('10.9.9.8', 80)]));
+  assert.equal(cm.get('e')?.versionInfo, 'w2', 'the replacement is active as its hosts arrive');
+  assert.equal(gauge(store, 'cluster_manager.warming_clusters'), 0);
+  assert.equal(gauge(store, 'cluster_manager.active_clusters'), 2);
+  cm.shutdown();
+});
+
 test('admin view has Envoy’s /clusters shape', () => {
   const cm = new ClusterManagerImpl({ stats: createStatsStore(), pools: { http1: () => new RecordingPool() } });
   cm.addOrUpdateCluster(
