@@ -104,7 +104,6 @@ export function fieldOf(info: MessageInfo, num: number): FieldInfo | undefined {
   return num < numbered.length ? numbered[num] : numbered.length === 0 ? info.byNumber.get(num) : undefined;
 }
 
-
 /** An Any's fields where they sit: its type URL and the range of its packed value. */
 export interface AnyParts {
   readonly url: string;
