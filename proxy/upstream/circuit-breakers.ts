@@ -198,10 +198,13 @@ class LazyResources {
     private readonly scope: StatsScope,
   ) {}
   get default(): ClusterResources {
-    return (this.defaultLimits ??= buildLazy(this.cfg.default, (this.gauges ??= new LazyOpenGauges(this.scope)), 'default'));
+    return (this.defaultLimits ??= buildLazy(this.cfg.default, this.openGauges(), 'default'));
   }
   get high(): ClusterResources {
-    return (this.highLimits ??= buildLazy(this.cfg.high, (this.gauges ??= new LazyOpenGauges(this.scope)), 'high'));
+    return (this.highLimits ??= buildLazy(this.cfg.high, this.openGauges(), 'high'));
+  }
+  private openGauges(): LazyOpenGauges {
+    return (this.gauges ??= new LazyOpenGauges(this.scope));
   }
 }
 
