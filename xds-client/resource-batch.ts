@@ -59,6 +59,9 @@ export class Slices {
   readonly pause = (): Promise<void> | undefined => (this.due() ? this.turn() : undefined);
 }
 
+/** What a resource that passed the check stands for: well-formed, its value decoded on read. */
+const CHECKED = { ok: true, value: undefined } as const;
+
 /** A resource this big is decoded in parts too (a RouteConfiguration with thousands of hosts). */
 const SLICED_DECODE_BYTES = 64 * 1024;
 
@@ -135,20 +138,21 @@ export async function decodeBatch(raw: RawResources, o: BatchOptions): Promise<B
     if (cached && cached.bytes.equals(r.bytes)) {
       // SotW keeps the version a resource last changed in; delta resources carry their own.
       items.push({ name, version: r.version || cached.version, bytes: cached.bytes, value: undefined, changed: false });
-    } else if (check !== undefined && r.bytes.length < SLICED_DECODE_BYTES && check(o.typeUrl, r.bytes)) {
-      items.push({ name, version: r.version || o.version, bytes: Buffer.from(r.bytes), value: undefined, changed: true });
     } else {
-      // Decoded: to keep the value, or to say what is wrong with bytes the check refused.
-      const version = r.version || o.version;
+      // Checked only, for a watcher that decodes on read; decoded to keep the value, or to say
+      // what is wrong with bytes the check refused.
+      const small = r.bytes.length < SLICED_DECODE_BYTES;
       const res =
-        r.bytes.length >= SLICED_DECODE_BYTES && o.codec.decodeResourceSliced
-          ? await o.codec.decodeResourceSliced(o.typeUrl, r.bytes, slices.pause)
-          : o.codec.decodeResource(o.typeUrl, r.bytes);
+        check !== undefined && small && check(o.typeUrl, r.bytes)
+          ? CHECKED
+          : !small && o.codec.decodeResourceSliced
+            ? await o.codec.decodeResourceSliced(o.typeUrl, r.bytes, slices.pause)
+            : o.codec.decodeResource(o.typeUrl, r.bytes);
       if (!res.ok) {
         for (const e of res.errors) issues.push({ name, path: e.path, message: e.message });
       } else {
         // A copy, so the accepted set does not pin whole response buffers in memory.
-        items.push({ name, version, bytes: Buffer.from(r.bytes), value: o.keepValues === false && r.bytes.length < SLICED_DECODE_BYTES ? undefined : res.value, changed: true });
+        items.push({ name, version: r.version || o.version, bytes: Buffer.from(r.bytes), value: o.keepValues === false && small ? undefined : res.value, changed: true });
       }
     }
     if (slices.due()) await slices.turn();
