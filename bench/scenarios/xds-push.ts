@@ -8,7 +8,10 @@
 //   - memory growth per cluster: VmRSS and heap (admin /memory `allocated`), both after a full GC
 //     (the launcher servers/tsenvoy-gc-launch.ts runs gc() on SIGUSR2), and the RSS peak,
 //   - request latency p99 and max in a baseline window before the push vs during it (push ->
-//     usable), latency counted from each request's due time.
+//     usable), latency counted from each request's due time,
+//   - tsenvoy's CPU time (utime + stime) from the push to the last ACK or answer, and the share of
+//     one core it used then and in the baseline window: a push that keeps the core 100% busy is
+//     CPU-bound, so its time moves with the machine's speed (a shared VM's varies by +-25%).
 //   BENCH_XDS_SIZES (1000,10000), BENCH_XDS_MODES (eds,static), BENCH_XDS_RUNS (3),
 //   BENCH_XDS_RPS (1000), BENCH_XDS_DELTA=1 (delta ADS instead of SotW),
 //   BENCH_XDS_NODE_ARGS (extra node flags for tsenvoy, e.g. --cpu-prof --cpu-prof-dir=/tmp/p),
@@ -27,6 +30,7 @@ import { cpuPlan, pinSelfToLoadCore } from '../lib/cores';
 import { compiledRoot, serverScript } from '../lib/paths';
 import { freePort, waitListening } from '../lib/ports';
 import { lastLine, Proc, startProcess } from '../lib/procs';
+import { cpuSeconds } from '../lib/proc-stats';
 import { pollLive } from '../lib/ready';
 import { fixed, loadNote, median, percentile, progress, table, verdict } from '../lib/report';
 import {
@@ -61,6 +65,10 @@ export interface PushSample {
   readonly pushMax: number;
   readonly pushRequests: number;
   readonly errors: number;
+  /** tsenvoy's CPU ms from the push to applied, and the share of a core it was (percent), then and before. */
+  readonly pushCpuMs: number;
+  readonly pushBusyPct: number;
+  readonly baseBusyPct: number;
 }
 
 interface Memory {
@@ -210,10 +218,12 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
     const cdsSum0 = await cdsUpdateMsSum(adminPort);
     const mem0 = await settledMemory(proc, adminPort);
     const baseFrom = Date.now();
+    const cpuBase = cpuSeconds(proc.pid);
     await sleep(BASELINE_MS);
     const sentIndex = cp.responses.length;
     let peakKb = rssKb(proc.pid);
     const sampler = setInterval(() => { peakKb = Math.max(peakKb, rssKb(proc.pid)); }, 50);
+    const cpu0 = cpuSeconds(proc.pid);
     const t0 = Date.now();
     try {
       if (push.mode === 'eds') cp.setResources(ENDPOINT, push.endpoints, false);
@@ -228,6 +238,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
         return c !== undefined && e !== undefined && r !== undefined ? { c, e, r } : undefined;
       }, APPLY_TIMEOUT_MS);
       const [usable, ack] = await Promise.all([usableAt, acks]);
+      const cpu1 = cpuSeconds(proc.pid);
       await sleep(TAIL_MS);
       clearInterval(sampler);
       await load.stop();
@@ -268,10 +279,14 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
         pushMax: Math.max(...during.ms),
         pushRequests: during.ms.length,
         errors: base.errors + during.errors,
+        pushCpuMs: (cpu1 - cpu0) * 1000,
+        pushBusyPct: (100 * (cpu1 - cpu0) * 1000) / Math.max(1, applied - t0),
+        baseBusyPct: (100 * (cpu0 - cpuBase) * 1000) / Math.max(1, t0 - baseFrom),
       };
       say(`${push.n} ${push.mode}: CDS ACK ${s.cdsAckMs} ms (handled in ${fixed(s.cdsProcMs, 0) ?? '-'} ms), EDS ACK ${s.edsAckMs ?? '-'} ms, RDS ACK ${s.rdsAckMs} ms, usable ${s.usableMs} ms; ` +
         `RSS +${fixed(s.rssKbPerCluster, 2)} KB/cluster, heap +${fixed(s.heapKbPerCluster, 2)} KB/cluster; ` +
-        `p99 ${fixed(s.baseP99, 2)} -> ${fixed(s.pushP99, 2)} ms (max ${fixed(s.pushMax, 1)} ms, ${s.pushRequests} requests), errors ${s.errors}`);
+        `p99 ${fixed(s.baseP99, 2)} -> ${fixed(s.pushP99, 2)} ms (max ${fixed(s.pushMax, 1)} ms, ${s.pushRequests} requests), errors ${s.errors}; ` +
+        `tsenvoy CPU ${fixed(s.pushCpuMs, 0)} ms in the push (${fixed(s.pushBusyPct, 0)}% of a core; ${fixed(s.baseBusyPct, 0)}% before it)`);
       return s;
     } finally {
       clearInterval(sampler);
@@ -334,7 +349,8 @@ export async function runXdsPushScenario(): Promise<void> {
         };
         rows.push([`${n} ${mode}`, fixed(m((s) => s.cdsAckMs), 0), fixed(m((s) => s.cdsProcMs), 0), fixed(m((s) => s.edsAckMs), 0), fixed(m((s) => s.rdsAckMs), 0), fixed(row.usable, 0),
           fixed(row.rss, 2), fixed(m((s) => s.heapKbPerCluster), 2), fixed(m((s) => s.peakRssMb), 0),
-          fixed(row.base, 2), fixed(row.push, 2), fixed(m((s) => s.pushMax), 1), String(samples.reduce((a, s) => a + s.errors, 0)), `${samples.length}/${runs}`]);
+          fixed(row.base, 2), fixed(row.push, 2), fixed(m((s) => s.pushMax), 1), fixed(m((s) => s.pushCpuMs), 0), fixed(m((s) => s.pushBusyPct), 0), fixed(m((s) => s.baseBusyPct), 0),
+          String(samples.reduce((a, s) => a + s.errors, 0)), `${samples.length}/${runs}`]);
         if (n >= 10_000) {
           verdicts.push(verdict(row.usable < GOAL_APPLY_10K_MS, `${n} ${mode} clusters applied (usable) in < ${GOAL_APPLY_10K_MS} ms`, `median ${fixed(row.usable, 0)} ms`));
           verdicts.push(verdict(row.push - row.base <= GOAL_P99_ADDED_MS, `${n} ${mode} push adds <= ${GOAL_P99_ADDED_MS} ms to p99`, `${fixed(row.base, 2)} -> ${fixed(row.push, 2)} ms`));
@@ -348,7 +364,7 @@ export async function runXdsPushScenario(): Promise<void> {
     await upstream.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(table('xds-push: ms from the push; KB per cluster after GC; request latency ms (medians over runs)',
-    ['push', 'cds ack', 'cds proc', 'eds ack', 'rds ack', 'usable', 'rss KB/c', 'heap KB/c', 'peak MB', 'p99 base', 'p99 push', 'max push', 'errors', 'runs'], rows));
+  console.log(table('xds-push: ms from the push; KB per cluster after GC; request latency ms; tsenvoy CPU ms and % of a core (medians over runs)',
+    ['push', 'cds ack', 'cds proc', 'eds ack', 'rds ack', 'usable', 'rss KB/c', 'heap KB/c', 'peak MB', 'p99 base', 'p99 push', 'max push', 'cpu ms', 'busy %', 'base %', 'errors', 'runs'], rows));
   for (const v of verdicts) console.log(v);
 }
