@@ -10,6 +10,7 @@ import { Server } from './server';
 import { StartupError } from './data-plane';
 import { releaseStartUpHold } from './young-generation';
 import { tuneMalloc } from './malloc-tuning';
+import { HELPER_THREAD_NICE_ENV, helperThreadsOutcome } from './helper-threads';
 
 const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
   curl localhost:10000/                   # a direct_response
@@ -43,9 +44,21 @@ export function main(argv: readonly string[]): void {
   });
 }
 
+/** Says once what the launcher did to Node's helper threads (helper-threads.ts). */
+function logHelperThreads(): void {
+  const h = helperThreadsOutcome();
+  if (h === undefined) return;
+  const log = getLogger('main');
+  if (h.note !== undefined) log.warn('helper threads: %s', h.note);
+  if (h.lowered > 0) log.info('helper threads: %d of Node\'s threads (V8 GC and compiler workers) run at nice %d, below the event loop; %s=0 leaves them at its priority', h.lowered, h.nice, HELPER_THREAD_NICE_ENV);
+}
+
 async function run(o: ServerOptions): Promise<void> {
   const log = getLogger('main');
-  if (o.mode === 'serve') tuneMalloc();
+  if (o.mode === 'serve') {
+    tuneMalloc();
+    logHelperThreads();
+  }
   const schema = envoySchema();
   const registry = createRegistry();
   const snap = buildBootstrapSnapshot(schema, registry, o);

@@ -1,0 +1,110 @@
+// Node's helper threads below the event loop (helper-threads.ts): `npx tsenvoy` confined to one CPU
+// lowers the threads that exist when it starts, never the loop itself nor the threads the loop
+// starts later (libuv's pool); with more CPUs it leaves them alone; TSENVOY_HELPER_THREAD_NICE
+// overrides both ways. Read from /proc (Linux).
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { BIN_TSENVOY, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+
+const linux = fs.existsSync('/proc/self/task');
+const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const skip = !linux ? 'needs /proc/<pid>/task (Linux)' : !taskset ? 'needs taskset (util-linux) to confine tsenvoy to one CPU' : false;
+
+/** nice of each thread of `pid`, by thread id. */
+function niceByThread(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    out.set(Number(t), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])); // field 19 of stat(5)
+  }
+  return out;
+}
+
+const ownNice = (): number => niceByThread(process.pid).get(process.pid)!;
+const ADMIN_ONLY = { admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } } };
+
+async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, nice: Map<number, number>) => void): Promise<void> {
+  const proxy = await startProxy(ADMIN_ONLY, [], BIN_TSENVOY, spawnWith);
+  try {
+    f(proxy, niceByThread(proxy.child.pid!));
+  } finally {
+    await proxy.stop();
+  }
+}
+
+function envWithout(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.TSENVOY_HELPER_THREAD_NICE;
+  return env;
+}
+
+test('npx tsenvoy on one CPU runs Node\'s helper threads at nice 19 and its event loop at the priority it was given', { skip }, async () => {
+  await withProxy({ wrap: ['taskset', '-c', '0'], env: envWithout() }, (proxy, nice) => {
+    const pid = proxy.child.pid!;
+    assert.equal(nice.get(pid), ownNice(), 'the event loop keeps the priority it started with');
+    const lowered = [...nice].filter(([tid, n]) => tid !== pid && n === 19).length;
+    // Node 20 starts 4 V8 platform workers, its delayed-task thread and the SIGUSR1 watcher.
+    assert.ok(lowered >= 4, `at least V8's 4 platform workers at nice 19, got ${JSON.stringify([...nice])}`);
+    assert.match(proxy.output(), /helper threads: \d+ of Node's threads .* run at nice 19/);
+  });
+});
+
+test('npx tsenvoy with more CPUs leaves its threads alone unless TSENVOY_HELPER_THREAD_NICE says otherwise', { skip }, async () => {
+  await withProxy({ wrap: ['taskset', '-c', '0,1'], env: envWithout() }, (proxy, nice) => {
+    assert.ok([...nice.values()].every((n) => n === ownNice()), JSON.stringify([...nice]));
+    assert.doesNotMatch(proxy.output(), /helper threads/);
+  });
+  await withProxy({ wrap: ['taskset', '-c', '0,1'], env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '12' } }, (proxy, nice) => {
+    const pid = proxy.child.pid!;
+    assert.ok([...nice].filter(([tid]) => tid !== pid).every(([, n]) => n === Math.max(12, ownNice())), JSON.stringify([...nice]));
+  });
+  await withProxy({ wrap: ['taskset', '-c', '0'], env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '0' } }, (_proxy, nice) => {
+    assert.ok([...nice.values()].every((n) => n === ownNice()), JSON.stringify([...nice]));
+  });
+});
+
+/** lowerHelperThreads(env, cpus) in a fresh node, then libuv's pool started; what each thread ended at. */
+function inChild(value: string | undefined, cpus: number): { outcome: { nice: number; lowered: number; note?: string }; before: number[]; after: number[]; main: number } {
+  const script = `
+    const fs = require('node:fs');
+    const nice = () => new Map(fs.readdirSync('/proc/self/task').map((t) => { const s = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return [Number(t), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16])]; }));
+    const outcome = require(${JSON.stringify(require.resolve('../../../proxy/server/helper-threads'))}).lowerHelperThreads(process.env, ${cpus});
+    const first = nice();
+    fs.readFile('/proc/self/stat', () => {
+      const all = nice();
+      const before = [...first].filter(([t]) => t !== process.pid).map(([t]) => all.get(t));
+      const after = [...all].filter(([t]) => !first.has(t)).map(([, n]) => n);
+      process.stdout.write(JSON.stringify({ outcome, before, after, main: all.get(process.pid) }));
+    });`;
+  const env = envWithout();
+  if (value !== undefined) env.TSENVOY_HELPER_THREAD_NICE = value;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
+}
+
+test('threads the loop starts later (libuv\'s pool) keep its priority; the setting and the CPU count pick the value', { skip: linux ? false : 'needs /proc/self/task (Linux)' }, () => {
+  const base = ownNice();
+  const one = inChild(undefined, 1);
+  assert.equal(one.outcome.nice, Math.max(19, base));
+  assert.ok(one.before.length >= 4 && one.before.every((n) => n === Math.max(19, base)), `threads there at the call are lowered: ${JSON.stringify(one)}`);
+  assert.equal(one.outcome.lowered, one.before.length);
+  assert.ok(one.after.length > 0, 'reading a file started libuv\'s pool');
+  assert.ok(one.after.every((n) => n === base), `libuv's pool keeps the loop's priority: ${JSON.stringify(one)}`);
+  assert.equal(one.main, base);
+
+  const many = inChild(undefined, 4);
+  assert.equal(many.outcome.lowered, 0);
+  assert.ok(many.before.every((n) => n === base), JSON.stringify(many));
+
+  const ten = inChild('10', 4);
+  assert.ok(ten.before.every((n) => n === Math.max(10, base)), `never above the loop's own priority: ${JSON.stringify(ten)}`);
+
+  const off = inChild('0', 1);
+  assert.equal(off.outcome.lowered, 0);
+  assert.ok(off.before.every((n) => n === base), JSON.stringify(off));
+
+  const bad = inChild('high', 1);
+  assert.equal(bad.outcome.nice, Math.max(19, base));
+  assert.match(bad.outcome.note ?? '', /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; using 19/);
+});
