@@ -3,12 +3,14 @@
 // the platform's delayed-task thread and the SIGUSR1 watcher. A process confined to one CPU (its
 // cpuset or affinity) runs them on the loop's core, and the kernel hands them slices of several ms
 // in the middle of requests: while a 10,000-cluster push is applied, stalls of 20-30 ms that set
-// the requests' p99 (bench xds-push). There they start at nice 19: they run when the loop waits
-// for I/O, and V8 does the GC work they leave in its own short steps on the loop. The price is CPU:
-// the push takes longer, as V8's collector and compiler mostly run on the loop (README, tuning).
-// With more CPUs they are left alone (they run beside the loop). Threads started later by the loop
-// (libuv's pool: DNS lookups, files) keep its priority. The kernel lets an unprivileged process
-// lower a thread's priority but not raise it again, so this is decided once, at launch.
+// the requests' p99 (bench xds-push). There, once the server is LIVE, they go to nice 19: they run
+// when the loop waits for I/O, and V8 does the GC work they leave in its own short steps on the
+// loop. The price is CPU: a big push takes longer, as V8's collector and optimising compiler then
+// mostly wait for the loop (README, tuning). Start-up, with no traffic to protect yet, keeps their
+// help. With more CPUs they are left alone (they run beside the loop).
+// The launcher notes which threads are Node's before any other starts (libuv's pool, for DNS
+// lookups and files, is started later by the loop and keeps its priority); the kernel lets an
+// unprivileged process lower a thread's priority but not raise it again, so it is done once.
 // TSENVOY_HELPER_THREAD_NICE=<0-19> overrides: 0 leaves them alone, 1-19 lowers them to that
 // value whatever the CPU count.
 import * as fs from 'node:fs';
@@ -27,6 +29,13 @@ export interface HelperThreadsOutcome {
   readonly note?: string;
 }
 
+interface Plan {
+  readonly nice: number;
+  readonly tids: readonly number[];
+  readonly note?: string;
+}
+
+let plan: Plan | undefined;
 let outcome: HelperThreadsOutcome | undefined;
 
 function wantedNice(env: NodeJS.ProcessEnv, cpus: number): { nice: number; note?: string } {
@@ -39,40 +48,40 @@ function wantedNice(env: NodeJS.ProcessEnv, cpus: number): { nice: number; note?
 }
 
 /**
- * Lowers the priority of every thread but the calling (main) one, as the setting and the CPU count
- * say; call before anything starts a thread.
+ * Notes Node's threads (every one but the calling, main one) and the value they are to get, as the
+ * setting and the CPU count say; call before anything else starts a thread.
  */
-export function lowerHelperThreads(env: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism()): HelperThreadsOutcome {
+export function noteHelperThreads(env: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism()): void {
   const wanted = wantedNice(env, cpus);
   // Never above the loop's own priority: a proxy started at nice 15 keeps its helpers at 15.
   const nice = wanted.nice > 0 ? Math.max(wanted.nice, os.getPriority()) : 0;
-  let lowered = 0;
-  let failed: string | undefined;
+  let tids: number[] = [];
+  let note = wanted.note;
   if (nice > 0) {
-    let tids: string[] = [];
     try {
-      tids = fs.readdirSync(TASKS);
+      tids = fs.readdirSync(TASKS).map(Number).filter((t) => t !== process.pid);
     } catch {
-      failed = `${TASKS} is not readable (not Linux?)`;
-    }
-    for (const t of tids) {
-      const tid = Number(t);
-      if (tid === process.pid) continue;
-      try {
-        // On Linux PRIO_PROCESS with a thread id sets that thread's nice value alone.
-        os.setPriority(tid, nice);
-        lowered++;
-      } catch (e) {
-        // A thread that ended meanwhile (ESRCH) needs nothing.
-        if ((e as { info?: { code?: string } }).info?.code !== 'ESRCH') failed ??= `thread ${tid}: ${(e as Error).message}`;
-      }
+      note = [note, `${TASKS} is not readable (not Linux?)`].filter(Boolean).join('; ');
     }
   }
-  outcome = { nice, lowered, note: [wanted.note, failed].filter(Boolean).join('; ') || undefined };
-  return outcome;
+  plan = { nice, tids, note };
 }
 
-/** What lowerHelperThreads did in this process (undefined when it was not called). */
-export function helperThreadsOutcome(): HelperThreadsOutcome | undefined {
+/** Lowers the threads noteHelperThreads found (once); undefined when they were not noted. */
+export function lowerHelperThreads(): HelperThreadsOutcome | undefined {
+  if (outcome !== undefined || plan === undefined) return outcome;
+  let lowered = 0;
+  let failed: string | undefined;
+  for (const tid of plan.tids) {
+    try {
+      // On Linux PRIO_PROCESS with a thread id sets that thread's nice value alone.
+      os.setPriority(tid, plan.nice);
+      lowered++;
+    } catch (e) {
+      // A thread that ended meanwhile (ESRCH) needs nothing.
+      if ((e as { info?: { code?: string } }).info?.code !== 'ESRCH') failed ??= `thread ${tid}: ${(e as Error).message}`;
+    }
+  }
+  outcome = { nice: plan.nice, lowered, note: [plan.note, failed].filter(Boolean).join('; ') || undefined };
   return outcome;
 }

@@ -10,7 +10,7 @@ import { Server } from './server';
 import { StartupError } from './data-plane';
 import { releaseStartUpHold } from './young-generation';
 import { tuneMalloc } from './malloc-tuning';
-import { HELPER_THREAD_NICE_ENV, helperThreadsOutcome } from './helper-threads';
+import { HELPER_THREAD_NICE_ENV, lowerHelperThreads } from './helper-threads';
 
 const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
   curl localhost:10000/                   # a direct_response
@@ -44,9 +44,9 @@ export function main(argv: readonly string[]): void {
   });
 }
 
-/** Says once what the launcher did to Node's helper threads (helper-threads.ts). */
-function logHelperThreads(): void {
-  const h = helperThreadsOutcome();
+/** Once LIVE: Node's helper threads below the loop, where the launcher noted them (helper-threads.ts). */
+function lowerAndLogHelperThreads(): void {
+  const h = lowerHelperThreads();
   if (h === undefined) return;
   const log = getLogger('main');
   if (h.note !== undefined) log.warn('helper threads: %s', h.note);
@@ -55,10 +55,7 @@ function logHelperThreads(): void {
 
 async function run(o: ServerOptions): Promise<void> {
   const log = getLogger('main');
-  if (o.mode === 'serve') {
-    tuneMalloc();
-    logHelperThreads();
-  }
+  if (o.mode === 'serve') tuneMalloc();
   const schema = envoySchema();
   const registry = createRegistry();
   const snap = buildBootstrapSnapshot(schema, registry, o);
@@ -79,6 +76,7 @@ async function run(o: ServerOptions): Promise<void> {
     return exitWith(0, `configuration '${label}' OK`, 'stdout');
   }
   await server.start();
+  if (o.mode === 'serve') lowerAndLogHelperThreads();
   if (!o.configPath && !o.configYaml) process.stdout.write(DEFAULT_HINT);
   if (o.mode === 'init_only') {
     await server.shutdown('init_only mode');

@@ -1,7 +1,7 @@
 // Node's helper threads below the event loop (helper-threads.ts): `npx tsenvoy` confined to one CPU
-// lowers the threads that exist when it starts, never the loop itself nor the threads the loop
-// starts later (libuv's pool); with more CPUs it leaves them alone; TSENVOY_HELPER_THREAD_NICE
-// overrides both ways. Read from /proc (Linux).
+// lowers, once LIVE, the threads that existed when it started, never the loop itself nor the
+// threads the loop started since (libuv's pool); with more CPUs it leaves them alone;
+// TSENVOY_HELPER_THREAD_NICE overrides both ways. Read from /proc (Linux).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,9 +26,16 @@ function niceByThread(pid: number): Map<number, number> {
 const ownNice = (): number => niceByThread(process.pid).get(process.pid)!;
 const ADMIN_ONLY = { admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } } };
 
+/** A tsenvoy with `spawnWith`, once LIVE: the admin answers /ready (main lowers the threads right after start). */
 async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, nice: Map<number, number>) => void): Promise<void> {
   const proxy = await startProxy(ADMIN_ONLY, [], BIN_TSENVOY, spawnWith);
   try {
+    const deadline = Date.now() + 10_000;
+    while (!/all dependencies initialized/.test(proxy.output())) {
+      if (Date.now() > deadline) throw new Error(`tsenvoy did not log LIVE within 10 s:\n${proxy.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 50)); // the lowering follows start() in the same turn; its log line after
     f(proxy, niceByThread(proxy.child.pid!));
   } finally {
     await proxy.stop();
@@ -68,14 +75,19 @@ test('npx tsenvoy with more CPUs leaves its threads alone unless TSENVOY_HELPER_
   });
 });
 
-/** lowerHelperThreads(env, cpus) in a fresh node, then libuv's pool started; what each thread ended at. */
-function inChild(value: string | undefined, cpus: number): { outcome: { nice: number; lowered: number; note?: string }; before: number[]; after: number[]; main: number } {
+/**
+ * In a fresh node: noteHelperThreads(env, cpus), then libuv's pool started (a file read), then
+ * lowerHelperThreads(); the nice each thread ended at.
+ */
+function inChild(value: string | undefined, cpus: number): { outcome: { nice: number; lowered: number; note?: string } | undefined; before: number[]; after: number[]; main: number } {
   const script = `
     const fs = require('node:fs');
+    const ht = require(${JSON.stringify(require.resolve('../../../proxy/server/helper-threads'))});
     const nice = () => new Map(fs.readdirSync('/proc/self/task').map((t) => { const s = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return [Number(t), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16])]; }));
-    const outcome = require(${JSON.stringify(require.resolve('../../../proxy/server/helper-threads'))}).lowerHelperThreads(process.env, ${cpus});
+    ht.noteHelperThreads(process.env, ${cpus});
     const first = nice();
     fs.readFile('/proc/self/stat', () => {
+      const outcome = ht.lowerHelperThreads();
       const all = nice();
       const before = [...first].filter(([t]) => t !== process.pid).map(([t]) => all.get(t));
       const after = [...all].filter(([t]) => !first.has(t)).map(([, n]) => n);
@@ -86,28 +98,28 @@ function inChild(value: string | undefined, cpus: number): { outcome: { nice: nu
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
 }
 
-test('threads the loop starts later (libuv\'s pool) keep its priority; the setting and the CPU count pick the value', { skip: linux ? false : 'needs /proc/self/task (Linux)' }, () => {
+test('threads the loop started after the note (libuv\'s pool) keep its priority; the setting and the CPU count pick the value', { skip: linux ? false : 'needs /proc/self/task (Linux)' }, () => {
   const base = ownNice();
   const one = inChild(undefined, 1);
-  assert.equal(one.outcome.nice, Math.max(19, base));
+  assert.equal(one.outcome?.nice, Math.max(19, base));
   assert.ok(one.before.length >= 4 && one.before.every((n) => n === Math.max(19, base)), `threads there at the call are lowered: ${JSON.stringify(one)}`);
-  assert.equal(one.outcome.lowered, one.before.length);
+  assert.equal(one.outcome?.lowered, one.before.length);
   assert.ok(one.after.length > 0, 'reading a file started libuv\'s pool');
   assert.ok(one.after.every((n) => n === base), `libuv's pool keeps the loop's priority: ${JSON.stringify(one)}`);
   assert.equal(one.main, base);
 
   const many = inChild(undefined, 4);
-  assert.equal(many.outcome.lowered, 0);
+  assert.equal(many.outcome?.lowered, 0);
   assert.ok(many.before.every((n) => n === base), JSON.stringify(many));
 
   const ten = inChild('10', 4);
   assert.ok(ten.before.every((n) => n === Math.max(10, base)), `never above the loop's own priority: ${JSON.stringify(ten)}`);
 
   const off = inChild('0', 1);
-  assert.equal(off.outcome.lowered, 0);
+  assert.equal(off.outcome?.lowered, 0);
   assert.ok(off.before.every((n) => n === base), JSON.stringify(off));
 
   const bad = inChild('high', 1);
-  assert.equal(bad.outcome.nice, Math.max(19, base));
-  assert.match(bad.outcome.note ?? '', /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; using 19/);
+  assert.equal(bad.outcome?.nice, Math.max(19, base));
+  assert.match(bad.outcome?.note ?? '', /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; using 19/);
 });
