@@ -3,22 +3,20 @@
 // the platform's delayed-task thread and the SIGUSR1 watcher. A process confined to one CPU (its
 // cpuset or affinity) runs them on the loop's core, and the kernel hands them slices of several ms
 // in the middle of requests: while a 10,000-cluster push is applied, stalls of 20-30 ms that set
-// the requests' p99 (bench xds-push). There, once the server is LIVE, they go to nice 19: they run
-// when the loop waits for I/O, and V8 does the GC work they leave in its own short steps on the
-// loop. The price is CPU: a big push takes longer, as V8's collector and optimising compiler then
-// mostly wait for the loop (README, tuning). Start-up, with no traffic to protect yet, keeps their
-// help. With more CPUs they are left alone (they run beside the loop).
-// The launcher notes which threads are Node's before any other starts (libuv's pool, for DNS
-// lookups and files, is started later by the loop and keeps its priority); the kernel lets an
-// unprivileged process lower a thread's priority but not raise it again, so it is done once.
-// TSENVOY_HELPER_THREAD_NICE=<0-19> overrides: 0 leaves them alone, 1-19 lowers them to that
-// value whatever the CPU count.
+// the requests' p99 (bench xds-push). TSENVOY_HELPER_THREAD_NICE=<1-19> puts them at that nice
+// value once the server is LIVE: at 19 they run when the loop waits for I/O, V8 does the GC work
+// they leave in its own short steps on the loop, and the push's p99 drops to +4-12 ms. It is not
+// the default, as the price is the compiler's work too: until the loop idles, optimising compiles
+// wait, so a big push takes 10-60% longer and a freshly started one-CPU proxy saturated at once
+// served a third of its warm throughput for its first seconds (README, tuning).
+// Start-up keeps the helpers' help (no traffic to protect before LIVE). The launcher notes which
+// threads are Node's before any other starts, so threads the loop starts later (libuv's pool, for
+// DNS lookups and files) keep its priority; the kernel lets an unprivileged process lower a
+// thread's priority but not raise it again, so it is done once.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 export const HELPER_THREAD_NICE_ENV = 'TSENVOY_HELPER_THREAD_NICE';
-/** The default where the process may use exactly one CPU. */
-const ONE_CPU_NICE = 19;
 const TASKS = '/proc/self/task';
 
 export interface HelperThreadsOutcome {
@@ -38,21 +36,20 @@ interface Plan {
 let plan: Plan | undefined;
 let outcome: HelperThreadsOutcome | undefined;
 
-function wantedNice(env: NodeJS.ProcessEnv, cpus: number): { nice: number; note?: string } {
-  const dflt = cpus === 1 ? ONE_CPU_NICE : 0;
+function wantedNice(env: NodeJS.ProcessEnv): { nice: number; note?: string } {
   const raw = env[HELPER_THREAD_NICE_ENV];
-  if (raw === undefined || raw === '') return { nice: dflt };
+  if (raw === undefined || raw === '') return { nice: 0 };
   const n = Number(raw);
   if (Number.isInteger(n) && n >= 0 && n <= 19) return { nice: n };
-  return { nice: dflt, note: `${HELPER_THREAD_NICE_ENV}='${raw}' is not an integer from 0 to 19; using ${dflt} (0 leaves the helper threads alone, 1-19 lowers them)` };
+  return { nice: 0, note: `${HELPER_THREAD_NICE_ENV}='${raw}' is not an integer from 0 to 19; the helper threads are left alone (1-19 lowers them once LIVE)` };
 }
 
 /**
- * Notes Node's threads (every one but the calling, main one) and the value they are to get, as the
- * setting and the CPU count say; call before anything else starts a thread.
+ * Notes Node's threads (every one but the calling, main one) and the value the setting gives them;
+ * call before anything else starts a thread.
  */
-export function noteHelperThreads(env: NodeJS.ProcessEnv = process.env, cpus = os.availableParallelism()): void {
-  const wanted = wantedNice(env, cpus);
+export function noteHelperThreads(env: NodeJS.ProcessEnv = process.env): void {
+  const wanted = wantedNice(env);
   // Never above the loop's own priority: a proxy started at nice 15 keeps its helpers at 15.
   const nice = wanted.nice > 0 ? Math.max(wanted.nice, os.getPriority()) : 0;
   let tids: number[] = [];

@@ -50,7 +50,7 @@ function lowerAndLogHelperThreads(): void {
   if (h === undefined) return;
   const log = getLogger('main');
   if (h.note !== undefined) log.warn('helper threads: %s', h.note);
-  if (h.lowered > 0) log.info('helper threads: %d of Node\'s threads (V8 GC and compiler workers) run at nice %d, below the event loop; %s=0 leaves them at its priority', h.lowered, h.nice, HELPER_THREAD_NICE_ENV);
+  if (h.lowered > 0) log.info('helper threads: %d of Node\'s threads (V8 GC and compiler workers) run at nice %d, below the event loop (%s)', h.lowered, h.nice, HELPER_THREAD_NICE_ENV);
 }
 
 async function run(o: ServerOptions): Promise<void> {

@@ -29,8 +29,6 @@ export function runTsenvoy(args: string[]): { status: number | null; stdout: str
 export interface SpawnOptions {
   /** The child's environment (default: this process's). */
   readonly env?: NodeJS.ProcessEnv;
-  /** A command that execs the rest, e.g. ['taskset', '-c', '0'] (the pid stays node's). */
-  readonly wrap?: readonly string[];
 }
 
 export async function startProxy(bootstrap: object | string, extraArgs: string[] = [], entry = RUN_TSENVOY, spawnWith: SpawnOptions = {}): Promise<ProxyProcess> {
@@ -38,9 +36,10 @@ export async function startProxy(bootstrap: object | string, extraArgs: string[]
   const cfg = path.join(dir, typeof bootstrap === 'string' ? 'bootstrap.yaml' : 'bootstrap.json');
   fs.writeFileSync(cfg, typeof bootstrap === 'string' ? bootstrap : JSON.stringify(bootstrap));
   const addrFile = path.join(dir, 'admin-address');
-  const argv = [process.execPath, entry, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs];
-  const [cmd, ...args] = [...(spawnWith.wrap ?? []), ...argv];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: spawnWith.env });
+  const child = spawn(process.execPath, [entry, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: spawnWith.env,
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -1,17 +1,15 @@
-// Node's helper threads below the event loop (helper-threads.ts): `npx tsenvoy` confined to one CPU
-// lowers, once LIVE, the threads that existed when it started, never the loop itself nor the
-// threads the loop started since (libuv's pool); with more CPUs it leaves them alone;
-// TSENVOY_HELPER_THREAD_NICE overrides both ways. Read from /proc (Linux).
+// Node's helper threads below the event loop (helper-threads.ts): with TSENVOY_HELPER_THREAD_NICE
+// set, `npx tsenvoy` lowers, once LIVE, the threads that existed when it started, never the loop
+// itself nor the threads the loop started since (libuv's pool); by default it leaves them alone.
+// Read from /proc (Linux).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { BIN_TSENVOY, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
 
 const linux = fs.existsSync('/proc/self/task');
-const taskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const skip = !linux ? 'needs /proc/<pid>/task (Linux)' : !taskset ? 'needs taskset (util-linux) to confine tsenvoy to one CPU' : false;
+const skip = linux ? false : 'needs /proc/<pid>/task (Linux)';
 
 /** nice of each thread of `pid`, by thread id. */
 function niceByThread(pid: number): Map<number, number> {
@@ -48,8 +46,8 @@ function envWithout(): NodeJS.ProcessEnv {
   return env;
 }
 
-test('npx tsenvoy on one CPU runs Node\'s helper threads at nice 19 and its event loop at the priority it was given', { skip }, async () => {
-  await withProxy({ wrap: ['taskset', '-c', '0'], env: envWithout() }, (proxy, nice) => {
+test('npx tsenvoy with TSENVOY_HELPER_THREAD_NICE=19 runs Node\'s helper threads at nice 19 once LIVE and its event loop at the priority it was given', { skip }, async () => {
+  await withProxy({ env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '19' } }, (proxy, nice) => {
     const pid = proxy.child.pid!;
     assert.equal(nice.get(pid), ownNice(), 'the event loop keeps the priority it started with');
     const lowered = [...nice].filter(([tid, n]) => tid !== pid && n === 19).length;
@@ -59,32 +57,28 @@ test('npx tsenvoy on one CPU runs Node\'s helper threads at nice 19 and its even
   });
 });
 
-const twoCpus = skip || (os.availableParallelism() < 2 ? 'needs two CPUs to give tsenvoy more than one' : false);
-
-test('npx tsenvoy with more CPUs leaves its threads alone unless TSENVOY_HELPER_THREAD_NICE says otherwise', { skip: twoCpus }, async () => {
-  await withProxy({ wrap: ['taskset', '-c', '0,1'], env: envWithout() }, (proxy, nice) => {
-    assert.ok([...nice.values()].every((n) => n === ownNice()), JSON.stringify([...nice]));
-    assert.doesNotMatch(proxy.output(), /helper threads/);
-  });
-  await withProxy({ wrap: ['taskset', '-c', '0,1'], env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '12' } }, (proxy, nice) => {
-    const pid = proxy.child.pid!;
-    assert.ok([...nice].filter(([tid]) => tid !== pid).every(([, n]) => n === Math.max(12, ownNice())), JSON.stringify([...nice]));
-  });
-  await withProxy({ wrap: ['taskset', '-c', '0'], env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '0' } }, (_proxy, nice) => {
-    assert.ok([...nice.values()].every((n) => n === ownNice()), JSON.stringify([...nice]));
-  });
+test('npx tsenvoy leaves its threads alone by default, with 0, and with a bad value (which it names)', { skip }, async () => {
+  for (const value of [undefined, '0', 'high']) {
+    const env = envWithout();
+    if (value !== undefined) env.TSENVOY_HELPER_THREAD_NICE = value;
+    await withProxy({ env }, (proxy, nice) => {
+      assert.ok([...nice.values()].every((n) => n === ownNice()), `${value}: ${JSON.stringify([...nice])}`);
+      if (value === 'high') assert.match(proxy.output(), /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; the helper threads are left alone/);
+      else assert.doesNotMatch(proxy.output(), /helper threads/);
+    });
+  }
 });
 
 /**
- * In a fresh node: noteHelperThreads(env, cpus), then libuv's pool started (a file read), then
+ * In a fresh node: noteHelperThreads(env), then libuv's pool started (a file read), then
  * lowerHelperThreads(); the nice each thread ended at.
  */
-function inChild(value: string | undefined, cpus: number): { outcome: { nice: number; lowered: number; note?: string } | undefined; before: number[]; after: number[]; main: number } {
+function inChild(value: string | undefined): { outcome: { nice: number; lowered: number; note?: string } | undefined; before: number[]; after: number[]; main: number } {
   const script = `
     const fs = require('node:fs');
     const ht = require(${JSON.stringify(require.resolve('../../../proxy/server/helper-threads'))});
     const nice = () => new Map(fs.readdirSync('/proc/self/task').map((t) => { const s = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return [Number(t), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16])]; }));
-    ht.noteHelperThreads(process.env, ${cpus});
+    ht.noteHelperThreads(process.env);
     const first = nice();
     fs.readFile('/proc/self/stat', () => {
       const outcome = ht.lowerHelperThreads();
@@ -98,28 +92,22 @@ function inChild(value: string | undefined, cpus: number): { outcome: { nice: nu
   return JSON.parse(execFileSync(process.execPath, ['-e', script], { env, encoding: 'utf8' }));
 }
 
-test('threads the loop started after the note (libuv\'s pool) keep its priority; the setting and the CPU count pick the value', { skip: linux ? false : 'needs /proc/self/task (Linux)' }, () => {
+test('threads the loop started after the note (libuv\'s pool) keep its priority; the setting picks the value', { skip }, () => {
   const base = ownNice();
-  const one = inChild(undefined, 1);
-  assert.equal(one.outcome?.nice, Math.max(19, base));
-  assert.ok(one.before.length >= 4 && one.before.every((n) => n === Math.max(19, base)), `threads there at the call are lowered: ${JSON.stringify(one)}`);
-  assert.equal(one.outcome?.lowered, one.before.length);
-  assert.ok(one.after.length > 0, 'reading a file started libuv\'s pool');
-  assert.ok(one.after.every((n) => n === base), `libuv's pool keeps the loop's priority: ${JSON.stringify(one)}`);
-  assert.equal(one.main, base);
+  const low = inChild('19');
+  assert.equal(low.outcome?.nice, Math.max(19, base));
+  assert.ok(low.before.length >= 4 && low.before.every((n) => n === Math.max(19, base)), `threads there at the note are lowered: ${JSON.stringify(low)}`);
+  assert.equal(low.outcome?.lowered, low.before.length);
+  assert.ok(low.after.length > 0, 'reading a file started libuv\'s pool');
+  assert.ok(low.after.every((n) => n === base), `libuv's pool keeps the loop's priority: ${JSON.stringify(low)}`);
+  assert.equal(low.main, base);
 
-  const many = inChild(undefined, 4);
-  assert.equal(many.outcome?.lowered, 0);
-  assert.ok(many.before.every((n) => n === base), JSON.stringify(many));
-
-  const ten = inChild('10', 4);
+  const ten = inChild('10');
   assert.ok(ten.before.every((n) => n === Math.max(10, base)), `never above the loop's own priority: ${JSON.stringify(ten)}`);
 
-  const off = inChild('0', 1);
-  assert.equal(off.outcome?.lowered, 0);
-  assert.ok(off.before.every((n) => n === base), JSON.stringify(off));
-
-  const bad = inChild('high', 1);
-  assert.equal(bad.outcome?.nice, Math.max(19, base));
-  assert.match(bad.outcome?.note ?? '', /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; using 19/);
+  for (const value of [undefined, '0']) {
+    const left = inChild(value);
+    assert.equal(left.outcome?.lowered, 0);
+    assert.ok(left.before.every((n) => n === base), JSON.stringify(left));
+  }
 });
