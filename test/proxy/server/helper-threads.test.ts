@@ -6,10 +6,17 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { BIN_TSENVOY, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { BIN_TSENVOY, httpRequest, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
 
 const linux = fs.existsSync('/proc/self/task');
 const skip = linux ? false : 'needs /proc/<pid>/task (Linux)';
+
+/** Until tsenvoy's output matches `re` (its log reaches the pipe a little after the fact), or 5 s. */
+async function outputMatching(proxy: ProxyProcess, re: RegExp): Promise<string> {
+  const deadline = Date.now() + 5000;
+  while (!re.test(proxy.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return proxy.output();
+}
 
 /** nice of each thread of `pid`, by thread id. */
 function niceByThread(pid: number): Map<number, number> {
@@ -24,17 +31,19 @@ function niceByThread(pid: number): Map<number, number> {
 const ownNice = (): number => niceByThread(process.pid).get(process.pid)!;
 const ADMIN_ONLY = { admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } } };
 
-/** A tsenvoy with `spawnWith`, once LIVE: the admin answers /ready (main lowers the threads right after start). */
-async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, nice: Map<number, number>) => void): Promise<void> {
+/**
+ * A tsenvoy with `spawnWith`, once /ready says LIVE: main lowers the threads in the same turn as
+ * start() ends, before any admin request can be answered LIVE.
+ */
+async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, nice: Map<number, number>) => void | Promise<void>): Promise<void> {
   const proxy = await startProxy(ADMIN_ONLY, [], BIN_TSENVOY, spawnWith);
   try {
     const deadline = Date.now() + 10_000;
-    while (!/all dependencies initialized/.test(proxy.output())) {
-      if (Date.now() > deadline) throw new Error(`tsenvoy did not log LIVE within 10 s:\n${proxy.output()}`);
+    while ((await httpRequest(proxy.admin, 'GET', '/ready')).body.trim() !== 'LIVE') {
+      if (Date.now() > deadline) throw new Error(`tsenvoy was not LIVE within 10 s:\n${proxy.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 50)); // the lowering follows start() in the same turn; its log line after
-    f(proxy, niceByThread(proxy.child.pid!));
+    await f(proxy, niceByThread(proxy.child.pid!));
   } finally {
     await proxy.stop();
   }
@@ -47,13 +56,14 @@ function envWithout(): NodeJS.ProcessEnv {
 }
 
 test('npx tsenvoy with TSENVOY_HELPER_THREAD_NICE=19 runs Node\'s helper threads at nice 19 once LIVE and its event loop at the priority it was given', { skip }, async () => {
-  await withProxy({ env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '19' } }, (proxy, nice) => {
+  await withProxy({ env: { ...envWithout(), TSENVOY_HELPER_THREAD_NICE: '19' } }, async (proxy, nice) => {
     const pid = proxy.child.pid!;
     assert.equal(nice.get(pid), ownNice(), 'the event loop keeps the priority it started with');
     const lowered = [...nice].filter(([tid, n]) => tid !== pid && n === 19).length;
     // Node 20 starts 4 V8 platform workers, its delayed-task thread and the SIGUSR1 watcher.
     assert.ok(lowered >= 4, `at least V8's 4 platform workers at nice 19, got ${JSON.stringify([...nice])}`);
-    assert.match(proxy.output(), /helper threads: \d+ of Node's threads .* run at nice 19/);
+    const said = /helper threads: \d+ of Node's threads .* run at nice 19/;
+    assert.match(await outputMatching(proxy, said), said);
   });
 });
 
@@ -61,10 +71,11 @@ test('npx tsenvoy leaves its threads alone by default, with 0, and with a bad va
   for (const value of [undefined, '0', 'high']) {
     const env = envWithout();
     if (value !== undefined) env.TSENVOY_HELPER_THREAD_NICE = value;
-    await withProxy({ env }, (proxy, nice) => {
+    await withProxy({ env }, async (proxy, nice) => {
       assert.ok([...nice.values()].every((n) => n === ownNice()), `${value}: ${JSON.stringify([...nice])}`);
-      if (value === 'high') assert.match(proxy.output(), /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; the helper threads are left alone/);
-      else assert.doesNotMatch(proxy.output(), /helper threads/);
+      const bad = /TSENVOY_HELPER_THREAD_NICE='high' is not an integer from 0 to 19; the helper threads are left alone/;
+      if (value === 'high') assert.match(await outputMatching(proxy, bad), bad);
+      else assert.doesNotMatch(await outputMatching(proxy, /all dependencies initialized/), /helper threads/);
     });
   }
 });
