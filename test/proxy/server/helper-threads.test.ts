@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { BIN_TSENVOY, httpRequest, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { niceByThread } from '../../support/thread-nice';
 
 const linux = fs.existsSync('/proc/self/task');
 const skip = linux ? false : 'needs /proc/<pid>/task (Linux)';
@@ -16,16 +17,6 @@ async function outputMatching(proxy: ProxyProcess, re: RegExp): Promise<string> 
   const deadline = Date.now() + 5000;
   while (!re.test(proxy.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return proxy.output();
-}
-
-/** nice of each thread of `pid`, by thread id. */
-function niceByThread(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-    out.set(Number(t), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])); // field 19 of stat(5)
-  }
-  return out;
 }
 
 const ownNice = (): number => niceByThread(process.pid).get(process.pid)!;
@@ -88,7 +79,8 @@ function inChild(value: string | undefined): { outcome: { nice: number; lowered:
   const script = `
     const fs = require('node:fs');
     const ht = require(${JSON.stringify(require.resolve('../../../proxy/server/helper-threads'))});
-    const nice = () => new Map(fs.readdirSync('/proc/self/task').map((t) => { const s = fs.readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return [Number(t), Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[16])]; }));
+    const { niceByThread } = require(${JSON.stringify(require.resolve('../../support/thread-nice'))});
+    const nice = () => niceByThread(process.pid);
     ht.noteHelperThreads(process.env);
     const first = nice();
     fs.readFile('/proc/self/stat', () => {
