@@ -304,8 +304,12 @@ export class GrpcMux {
     const st = this.types.get(p.typeUrl);
     const watcher = this.o.host.watcher(p.typeUrl);
     const live = (): boolean => q.streamId === this.streamId;
-    if (!st || !watcher || !st.hasInterest()) {
+    if (!st || !watcher) {
       this.o.logger.warn('xds: ignoring a response for %s: nothing watches that type', p.typeUrl);
+      return;
+    }
+    if (!st.hasInterest()) {
+      this.onUnwatched(st, p, live());
       return;
     }
     if (live()) st.nonce = p.nonce;
@@ -383,6 +387,22 @@ export class GrpcMux {
     st.errorState = undefined;
     if (live()) this.send(st, this.protocol.ack(st, p.nonce));
     this.o.host.onUpdateEvent({ typeUrl: p.typeUrl, source: this.o.source, outcome: 'accepted', versionInfo: p.versionInfo, durationMs: performance.now() - t0 });
+  }
+
+  /**
+   * A response for a type whose last name was unwatched (the server answered the unsubscription,
+   * or crossed it), as Envoy's GrpcMuxImpl takes it: its nonce is the one the type's next request
+   * carries, since a server ignores a request with an older nonce as stale and the next
+   * subscription would never be answered. SotW: an empty response is accepted without a request;
+   * one with resources is refused by asking again with the old version. Delta: ACKed.
+   */
+  private onUnwatched(st: TypeState, p: ParsedResponse, live: boolean): void {
+    if (!live) return;
+    st.nonce = p.nonce;
+    this.o.logger.debug('xds: %s response nonce %s with %d resource(s) while nothing is watched', typeLabel(p.typeUrl), p.nonce, p.resources.length);
+    if (this.protocol.delta) this.send(st, this.protocol.ack(st, p.nonce));
+    else if (p.resources.length === 0) st.versionInfo = p.versionInfo;
+    else this.send(st, this.protocol.subscription(st));
   }
 
   private reject(st: TypeState, p: ParsedResponse, detail: string, live: boolean, t0: number): void {

@@ -3,6 +3,8 @@
 // before any response queued behind the CDS one is handled (it used to wait for the whole queue,
 // putting every queued LDS/RDS response on EDS's critical path). A type that has a response of
 // its own queued waits for it, since a request carrying its older nonce would be ignored as stale.
+// A response that arrives when nothing watches its type any more still gives the nonce the
+// type's next request carries (Envoy's GrpcMuxImpl), or that request would be ignored as stale.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ControlPlane } from './control-plane';
@@ -109,4 +111,70 @@ for (const delta of [false, true]) {
       cp.stop();
     }
   });
+
+  test(`xDS client (${mode}): the answer to unwatching a type's last name gives the nonce its next subscription carries, so it is answered`, async () => {
+    const cp = await ControlPlane.start();
+    const { client } = newClient(cp, { delta });
+    try {
+      const eds = new RecordingWatcher();
+      client.setWatcher(T.ENDPOINT, eds);
+      cp.setResources(T.ENDPOINT, { c0: cla('c0', [1001]) }, false);
+      client.watch(T.ENDPOINT, 'c0');
+      client.start();
+      await eds.until(() => eds.state.size === 1, 5000, 'the first assignment');
+      await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && !!r.response_nonce);
+      // The last name goes: a SotW server answers the empty subscription with an empty response.
+      const fromResponse = cp.responses.length;
+      client.unwatch(T.ENDPOINT, 'c0');
+      await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && (delta ? (r.resource_names_unsubscribe ?? []).includes('c0') : (r.resource_names ?? []).length === 0));
+      if (!delta) await sent(cp, (r) => r.type_url === T.ENDPOINT && cp.responses.indexOf(r) >= fromResponse && r.names.length === 0);
+      const from = cp.requests.length;
+      const lastNonce = cp.responses.filter((r) => r.type_url === T.ENDPOINT).at(-1)!.nonce;
+      cp.upsert(T.ENDPOINT, 'c0', cla('c0', [1002]), false);
+      client.watch(T.ENDPOINT, 'c0');
+      const again = await cp.waitForRequest((r) => r.type_url === T.ENDPOINT, 5000, from);
+      assert.equal(again.response_nonce, lastNonce, `the subscription must carry the nonce of the last response, or the server drops it as stale: ${JSON.stringify(again)}`);
+      await eds.until(() => JSON.stringify(eds.state.get('c0') ?? '').includes('1002'), 5000, 'the assignment after subscribing again');
+    } finally {
+      client.close();
+      cp.stop();
+    }
+  });
 }
+
+test('xDS client (sotw): resources for a type nothing watches any more are refused by asking again with the old version and their nonce, as Envoy', async () => {
+  const cp = await ControlPlane.start();
+  const { client } = newClient(cp, { delta: false });
+  try {
+    const eds = new RecordingWatcher();
+    client.setWatcher(T.ENDPOINT, eds);
+    cp.setResources(T.ENDPOINT, { c0: cla('c0', [1001]) }, false);
+    // Every response is held 300 ms: the one carrying c0 arrives after c0 was unwatched.
+    cp.responseDelayMs = 300;
+    client.watch(T.ENDPOINT, 'c0');
+    client.start();
+    await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && (r.resource_names ?? []).includes('c0'));
+    await new Promise((r) => setTimeout(r, 50));
+    client.unwatch(T.ENDPOINT, 'c0');
+    await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && (r.resource_names ?? []).length === 0);
+    const withC0 = cp.responses.find((r) => r.type_url === T.ENDPOINT && r.names.includes('c0'));
+    assert.ok(withC0, 'the control plane answered the first subscription with c0');
+    const refusal = await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && r.response_nonce === withC0.nonce, 5000);
+    assert.equal(refusal.version_info ?? '', '', 'the refusal keeps the old (empty) version');
+    assert.equal(refusal.error_detail, undefined);
+    assert.deepEqual(refusal.resource_names ?? [], []);
+    assert.equal(eds.state.size, 0, 'the unwatched resources reach no watcher');
+    // The empty answer to the unsubscription comes last; a new subscription carries its nonce and is answered.
+    cp.responseDelayMs = 0;
+    await new Promise((r) => setTimeout(r, 400));
+    const last = cp.responses.filter((r) => r.type_url === T.ENDPOINT).at(-1)!;
+    const from = cp.requests.length;
+    client.watch(T.ENDPOINT, 'c0');
+    const again = await cp.waitForRequest((r) => r.type_url === T.ENDPOINT, 5000, from);
+    assert.equal(again.response_nonce, last.nonce);
+    await eds.until(() => eds.state.size === 1, 5000, 'c0 after subscribing again');
+  } finally {
+    client.close();
+    cp.stop();
+  }
+});
