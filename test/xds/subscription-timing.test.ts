@@ -149,8 +149,8 @@ test('xDS client (sotw): resources for a type nothing watches any more are refus
     const eds = new RecordingWatcher();
     client.setWatcher(T.ENDPOINT, eds);
     cp.setResources(T.ENDPOINT, { c0: cla('c0', [1001]) }, false);
-    // Every response is held 300 ms: the one carrying c0 arrives after c0 was unwatched.
-    cp.responseDelayMs = 300;
+    // Every response is held 1 s: the one carrying c0 arrives after c0 was unwatched.
+    cp.responseDelayMs = 1000;
     client.watch(T.ENDPOINT, 'c0');
     client.start();
     await cp.waitForRequest((r) => r.type_url === T.ENDPOINT && (r.resource_names ?? []).includes('c0'));
@@ -166,7 +166,7 @@ test('xDS client (sotw): resources for a type nothing watches any more are refus
     assert.equal(eds.state.size, 0, 'the unwatched resources reach no watcher');
     // The empty answer to the unsubscription comes last; a new subscription carries its nonce and is answered.
     cp.responseDelayMs = 0;
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1100));
     const last = cp.responses.filter((r) => r.type_url === T.ENDPOINT).at(-1)!;
     const from = cp.requests.length;
     client.watch(T.ENDPOINT, 'c0');
