@@ -52,3 +52,16 @@ export function pinSelfToLoadCore(plan: CpuPlan = cpuPlan()): () => void {
   set(String(plan.loadCpu));
   return () => set(all);
 }
+
+/**
+ * What bin/tsenvoy (`npx tsenvoy`) adds to node's command line for a process confined to one CPU:
+ * V8's helper pool cut to one thread (--v8-pool-size=1). For a tsenvoy the bench pins to one core
+ * and starts with node itself; nothing when it is not pinned, or when `given` (the node flags the
+ * bench passes) or NODE_OPTIONS size the pool already (BENCH_XDS_NODE_ARGS=--v8-pool-size=4 gives
+ * Node's default back).
+ */
+export function oneCpuNodeFlags(pinned: boolean, given: readonly string[] = []): string[] {
+  if (!pinned) return [];
+  if ([...given, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--v8-pool-size'))) return [];
+  return ['--v8-pool-size=1'];
+}

@@ -3,6 +3,7 @@
 // listens; anything short of that is a reason ("unavailable: ...") rather than a failed run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { oneCpuNodeFlags } from '../lib/cores';
 import { tsenvoyCommand } from '../lib/paths';
 import { freePort, waitListening } from '../lib/ports';
 import { lastLine, startProcess } from '../lib/procs';
@@ -57,7 +58,7 @@ export async function startTsenvoy(mode: 'http' | 'tcp', ctx: PeerContext): Prom
   const [adminPort, port] = [await freePort(), await freePort()];
   const file = path.join(fs.mkdtempSync(path.join(ctx.tmp, 'tsenvoy-')), 'bootstrap.json');
   fs.writeFileSync(file, JSON.stringify(benchBootstrap(mode, adminPort, port, ctx.upstreamPort), null, 2));
-  const proc = startProcess('tsenvoy', process.execPath, [...cmd.args, '-c', file, '--concurrency', '1', '-l', 'warning'], { cpu: ctx.cpu });
+  const proc = startProcess('tsenvoy', process.execPath, [...oneCpuNodeFlags(ctx.cpu !== undefined), ...cmd.args, '-c', file, '--concurrency', '1', '-l', 'warning'], { cpu: ctx.cpu });
   const alive = (): boolean => proc.exitStatus === undefined;
   const live = await pollLive(adminPort, 15_000, alive, 10);
   let reason: string | undefined;

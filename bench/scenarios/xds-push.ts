@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ControlPlane } from '../../test/xds/control-plane';
 import { xdsBootstrap } from '../../test/integration/xds-support';
-import { cpuPlan, pinSelfToLoadCore } from '../lib/cores';
+import { cpuPlan, oneCpuNodeFlags, pinSelfToLoadCore } from '../lib/cores';
 import { compiledRoot, serverScript } from '../lib/paths';
 import { freePort, waitListening } from '../lib/ports';
 import { lastLine, Proc, startProcess } from '../lib/procs';
@@ -203,7 +203,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
   cp.setResources(LISTENER, { [LISTENER_NAME]: listener(port) }, false);
   cp.setResources(ROUTE, { [ROUTE_NAME]: routeConfig(0) }, false);
   const extra = (process.env.BENCH_XDS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proc = startProcess('tsenvoy', process.execPath, ['--expose-gc', ...extra, serverScript('tsenvoy-gc-launch'), '-c', file, '-l', 'warning', '--concurrency', '1'], { cpu: plan.proxyCpu, keepBytes: process.env.BENCH_XDS_DEBUG ? 1 << 24 : undefined });
+  const proc = startProcess('tsenvoy', process.execPath, [...oneCpuNodeFlags(plan.proxyCpu !== undefined, extra), '--expose-gc', ...extra, serverScript('tsenvoy-gc-launch'), '-c', file, '-l', 'warning', '--concurrency', '1'], { cpu: plan.proxyCpu, keepBytes: process.env.BENCH_XDS_DEBUG ? 1 << 24 : undefined });
   let load: Proc | undefined;
   try {
     const live = await pollLive(adminPort, 15_000, () => proc.exitStatus === undefined, 10);

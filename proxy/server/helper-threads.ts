@@ -13,6 +13,8 @@
 // threads are Node's before any other starts, so threads the loop starts later (libuv's pool, for
 // DNS lookups and files) keep its priority; the kernel lets an unprivileged process lower a
 // thread's priority but not raise it again, so it is done once.
+// How many helpers V8 has is set when node starts (--v8-pool-size): bin/tsenvoy gives a one-CPU
+// process one; v8PoolSize reads what it got, and main logs it once LIVE on one CPU.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 
@@ -81,4 +83,28 @@ export function lowerHelperThreads(): HelperThreadsOutcome | undefined {
   }
   outcome = { nice: plan.nice, lowered, note: [plan.note, failed].filter(Boolean).join('; ') || undefined };
   return outcome;
+}
+
+/**
+ * The size of V8's helper thread pool as node was started (--v8-pool-size on its command line or
+ * in NODE_OPTIONS; the command line wins), undefined for Node's default of 4. Only node's start can
+ * set it: bin/tsenvoy gives 1 to a process confined to one CPU.
+ */
+export function v8PoolSize(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const find = (args: readonly string[]): number | undefined => {
+    let n: number | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const m = /^--v8-pool-size(?:=(.*))?$/.exec(args[i]);
+      if (m) n = Number(m[1] ?? args[++i]);
+    }
+    return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
+  };
+  return find(execArgv) ?? find((env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean));
+}
+
+/** What to log about V8's pool on a process confined to one CPU (undefined with more CPUs). */
+export function onePoolNote(cpus: number = os.availableParallelism(), pool: number | undefined = v8PoolSize()): string | undefined {
+  if (cpus !== 1) return undefined;
+  if (pool !== undefined) return `one CPU: V8's helper thread pool has ${pool === 0 ? "node's chosen number of" : pool} thread(s) (--v8-pool-size=${pool})`;
+  return "one CPU: V8's helper thread pool has Node's default 4 threads, which take turns with the event loop during big xDS pushes; start tsenvoy with bin/tsenvoy (npx tsenvoy, npm start), which gives such a process --v8-pool-size=1, or set NODE_OPTIONS=--v8-pool-size=1 (README, tuning)";
 }

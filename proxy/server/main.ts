@@ -10,7 +10,7 @@ import { Server } from './server';
 import { StartupError } from './data-plane';
 import { releaseStartUpHold } from './young-generation';
 import { tuneMalloc } from './malloc-tuning';
-import { HELPER_THREAD_NICE_ENV, lowerHelperThreads } from './helper-threads';
+import { HELPER_THREAD_NICE_ENV, lowerHelperThreads, onePoolNote } from './helper-threads';
 
 const DEFAULT_HINT = `tsenvoy is running the embedded default bootstrap (${'proxy/server/default-bootstrap.yaml'}). Try:
   curl localhost:10000/                   # a direct_response
@@ -44,11 +44,13 @@ export function main(argv: readonly string[]): void {
   });
 }
 
-/** Once LIVE: Node's helper threads below the loop, where the launcher noted them (helper-threads.ts). */
+/** Once LIVE: on one CPU, what V8's helper pool is; Node's helper threads below the loop, where the launcher noted them (helper-threads.ts). */
 function lowerAndLogHelperThreads(): void {
+  const log = getLogger('main');
+  const pool = onePoolNote();
+  if (pool !== undefined) log.info('%s', pool);
   const h = lowerHelperThreads();
   if (h === undefined) return;
-  const log = getLogger('main');
   if (h.note !== undefined) log.warn('helper threads: %s', h.note);
   if (h.lowered > 0) log.info('helper threads: %d of Node\'s threads (V8 GC and compiler workers) run at nice %d, below the event loop (%s)', h.lowered, h.nice, HELPER_THREAD_NICE_ENV);
 }

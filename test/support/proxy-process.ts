@@ -8,6 +8,8 @@ import * as http from 'node:http';
 export const RUN_TSENVOY = path.join(__dirname, 'run-tsenvoy.js');
 /** What `npx tsenvoy` runs: the start-up bundle when the build made one (see bundle-loader.ts). */
 export const BIN_TSENVOY = path.join(__dirname, '..', '..', '..', 'bin', 'tsenvoy.js');
+/** The npm bin itself (bin/tsenvoy, a shell script that starts node on BIN_TSENVOY). */
+export const BIN_TSENVOY_SH = path.join(__dirname, '..', '..', '..', 'bin', 'tsenvoy');
 
 export interface ProxyProcess {
   readonly child: ChildProcess;
@@ -29,6 +31,8 @@ export function runTsenvoy(args: string[]): { status: number | null; stdout: str
 export interface SpawnOptions {
   /** The child's environment (default: this process's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** The command and its first arguments, instead of node and `entry` (e.g. taskset and BIN_TSENVOY_SH). */
+  readonly command?: readonly string[];
 }
 
 export async function startProxy(bootstrap: object | string, extraArgs: string[] = [], entry = RUN_TSENVOY, spawnWith: SpawnOptions = {}): Promise<ProxyProcess> {
@@ -36,7 +40,8 @@ export async function startProxy(bootstrap: object | string, extraArgs: string[]
   const cfg = path.join(dir, typeof bootstrap === 'string' ? 'bootstrap.yaml' : 'bootstrap.json');
   fs.writeFileSync(cfg, typeof bootstrap === 'string' ? bootstrap : JSON.stringify(bootstrap));
   const addrFile = path.join(dir, 'admin-address');
-  const child = spawn(process.execPath, [entry, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs], {
+  const [cmd, ...pre] = spawnWith.command ?? [process.execPath, entry];
+  const child = spawn(cmd, [...pre, '-c', cfg, '--admin-address-path', addrFile, '-l', 'info', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: spawnWith.env,
   });
