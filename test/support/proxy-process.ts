@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 
 export const RUN_TSENVOY = path.join(__dirname, 'run-tsenvoy.js');
-/** What `npx tsenvoy` runs: the start-up bundle when the build made one (see bundle-loader.ts). */
+/** What bin/tsenvoy (`npx tsenvoy`) starts node on: the start-up bundle when the build made one (see bundle-loader.ts). */
 export const BIN_TSENVOY = path.join(__dirname, '..', '..', '..', 'bin', 'tsenvoy.js');
 /** The npm bin itself (bin/tsenvoy, a shell script that starts node on BIN_TSENVOY). */
 export const BIN_TSENVOY_SH = path.join(__dirname, '..', '..', '..', 'bin', 'tsenvoy');

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { BIN_TSENVOY, httpRequest, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { BIN_TSENVOY, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { ready, waitFor } from '../../integration/xds-support';
 import { niceByThread } from '../../support/thread-nice';
 
 const linux = fs.existsSync('/proc/self/task');
@@ -29,11 +30,9 @@ const ADMIN_ONLY = { admin: { address: { socket_address: { address: '127.0.0.1',
 async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, nice: Map<number, number>) => void | Promise<void>): Promise<void> {
   const proxy = await startProxy(ADMIN_ONLY, [], BIN_TSENVOY, spawnWith);
   try {
-    const deadline = Date.now() + 10_000;
-    while ((await httpRequest(proxy.admin, 'GET', '/ready')).body.trim() !== 'LIVE') {
-      if (Date.now() > deadline) throw new Error(`tsenvoy was not LIVE within 10 s:\n${proxy.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('tsenvoy to be LIVE', async () => (await ready(proxy)) === 'LIVE', 10_000).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${proxy.output()}`);
+    });
     await f(proxy, niceByThread(proxy.child.pid!));
   } finally {
     await proxy.stop();

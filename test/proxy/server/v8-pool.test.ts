@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onePoolNote, v8PoolSize } from '../../../proxy/server/helper-threads';
-import { BIN_TSENVOY, BIN_TSENVOY_SH, httpRequest, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { BIN_TSENVOY, BIN_TSENVOY_SH, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { ready, waitFor } from '../../integration/xds-support';
 
 const taskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).stdout.trim();
 const skipOneCpu = !fs.existsSync('/proc/self/cmdline') ? 'needs /proc (Linux)' : taskset === '' ? 'taskset is not installed (apt-get install -y util-linux)' : false;
@@ -32,11 +33,9 @@ async function untilOutput(proxy: ProxyProcess, re: RegExp): Promise<string> {
 async function withProxy(spawnWith: SpawnOptions, f: (p: ProxyProcess, argv: string[]) => Promise<void>): Promise<void> {
   const proxy = await startProxy(ADMIN_ONLY, [], BIN_TSENVOY, spawnWith);
   try {
-    const deadline = Date.now() + 10_000;
-    while ((await httpRequest(proxy.admin, 'GET', '/ready')).body.trim() !== 'LIVE') {
-      if (Date.now() > deadline) throw new Error(`tsenvoy was not LIVE within 10 s:\n${proxy.output()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor('tsenvoy to be LIVE', async () => (await ready(proxy)) === 'LIVE', 10_000).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${proxy.output()}`);
+    });
     // taskset and the script exec: the child's pid is node's.
     const argv = fs.readFileSync(`/proc/${proxy.child.pid!}/cmdline`, 'utf8').split('\0').filter(Boolean);
     await f(proxy, argv);
