@@ -2,6 +2,7 @@
 // load generator plus the upstream share core 0, so the proxy's numbers are not its load's.
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
+import { v8PoolSize } from '../../proxy/server/helper-threads';
 
 export interface CpuPlan {
   readonly taskset: string | undefined;
@@ -62,6 +63,6 @@ export function pinSelfToLoadCore(plan: CpuPlan = cpuPlan()): () => void {
  */
 export function oneCpuNodeFlags(pinned: boolean, given: readonly string[] = []): string[] {
   if (!pinned) return [];
-  if ([...given, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--v8-pool-size'))) return [];
+  if (v8PoolSize(given, process.env) !== undefined) return [];
   return ['--v8-pool-size=1'];
 }

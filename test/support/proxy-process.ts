@@ -73,6 +73,13 @@ export async function startProxy(bootstrap: object | string, extraArgs: string[]
   };
 }
 
+/** Until the proxy's output matches `re` (its log reaches the pipe a little after the fact), or 5 s; the output then. */
+export async function outputMatching(proxy: ProxyProcess, re: RegExp): Promise<string> {
+  const deadline = Date.now() + 5000;
+  while (!re.test(proxy.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return proxy.output();
+}
+
 export interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;

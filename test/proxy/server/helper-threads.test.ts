@@ -6,19 +6,12 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { BIN_TSENVOY, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { BIN_TSENVOY, outputMatching, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
 import { ready, waitFor } from '../../integration/xds-support';
 import { niceByThread } from '../../support/thread-nice';
 
 const linux = fs.existsSync('/proc/self/task');
 const skip = linux ? false : 'needs /proc/<pid>/task (Linux)';
-
-/** Until tsenvoy's output matches `re` (its log reaches the pipe a little after the fact), or 5 s. */
-async function outputMatching(proxy: ProxyProcess, re: RegExp): Promise<string> {
-  const deadline = Date.now() + 5000;
-  while (!re.test(proxy.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return proxy.output();
-}
 
 const ownNice = (): number => niceByThread(process.pid).get(process.pid)!;
 const ADMIN_ONLY = { admin: { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } } };

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { onePoolNote, v8PoolSize } from '../../../proxy/server/helper-threads';
-import { BIN_TSENVOY, BIN_TSENVOY_SH, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
+import { BIN_TSENVOY, BIN_TSENVOY_SH, outputMatching, ProxyProcess, SpawnOptions, startProxy } from '../../support/proxy-process';
 import { ready, waitFor } from '../../integration/xds-support';
 
 const taskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).stdout.trim();
@@ -21,12 +21,6 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...extra };
   if (!('NODE_OPTIONS' in extra)) delete e.NODE_OPTIONS;
   return e;
-}
-
-async function untilOutput(proxy: ProxyProcess, re: RegExp): Promise<string> {
-  const deadline = Date.now() + 5000;
-  while (!re.test(proxy.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  return proxy.output();
 }
 
 /** The proxy `spawnWith` starts, once /ready says LIVE (the pool is logged in the turn start() ends). */
@@ -67,7 +61,7 @@ test('bin/tsenvoy confined to one CPU starts node with --v8-pool-size=1, and tse
     assert.ok(argv.includes('--v8-pool-size=1'), `node's command line: ${JSON.stringify(argv)}`);
     assert.ok(argv.some((a) => a.endsWith(path.join('bin', 'tsenvoy.js'))), `node runs bin/tsenvoy.js: ${JSON.stringify(argv)}`);
     const said = /one CPU: V8's helper thread pool has 1 thread\(s\)/;
-    assert.match(await untilOutput(proxy, said), said);
+    assert.match(await outputMatching(proxy, said), said);
   });
 });
 
@@ -75,14 +69,14 @@ test('bin/tsenvoy leaves a --v8-pool-size in NODE_OPTIONS alone on one CPU', { s
   await withProxy({ env: env({ NODE_OPTIONS: '--v8-pool-size=2' }), command: [taskset, '-c', '0', BIN_TSENVOY_SH] }, async (proxy, argv) => {
     assert.ok(!argv.some((a) => a.startsWith('--v8-pool-size')), `node's command line: ${JSON.stringify(argv)}`);
     const said = /one CPU: V8's helper thread pool has 2 thread\(s\) \(--v8-pool-size=2\)/;
-    assert.match(await untilOutput(proxy, said), said);
+    assert.match(await outputMatching(proxy, said), said);
   });
 });
 
 test('bin/tsenvoy with more than one CPU leaves V8\'s pool at Node\'s default and logs nothing of it', { skip: os.availableParallelism() < 2 ? `this machine has ${os.availableParallelism()} CPU` : false }, async () => {
   await withProxy({ env: env(), command: [BIN_TSENVOY_SH] }, async (proxy, argv) => {
     assert.ok(!argv.some((a) => a.startsWith('--v8-pool-size')), `node's command line: ${JSON.stringify(argv)}`);
-    await untilOutput(proxy, /all dependencies initialized/);
+    await outputMatching(proxy, /all dependencies initialized/);
     assert.doesNotMatch(proxy.output(), /one CPU/);
   });
 });
@@ -90,6 +84,6 @@ test('bin/tsenvoy with more than one CPU leaves V8\'s pool at Node\'s default an
 test('node bin/tsenvoy.js on one CPU keeps Node\'s pool and logs how to get one thread', { skip: skipOneCpu }, async () => {
   await withProxy({ env: env(), command: [taskset, '-c', '0', process.execPath, BIN_TSENVOY] }, async (proxy) => {
     const said = /one CPU: V8's helper thread pool has Node's default 4 threads.*NODE_OPTIONS=--v8-pool-size=1/;
-    assert.match(await untilOutput(proxy, said), said);
+    assert.match(await outputMatching(proxy, said), said);
   });
 });
