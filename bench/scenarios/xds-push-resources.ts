@@ -11,7 +11,8 @@ import { CLUSTER, ENDPOINT, LISTENER, ROUTE } from '../../xds-client/type-urls';
 
 type Obj = Record<string, unknown>;
 
-export type PushMode = 'eds' | 'static';
+export const PUSH_MODES = ['eds', 'static'] as const;
+export type PushMode = (typeof PUSH_MODES)[number];
 
 export const ROUTE_NAME = 'bench_routes';
 export const LISTENER_NAME = 'bench_listener';

@@ -34,7 +34,7 @@ import { cpuSeconds } from '../lib/proc-stats';
 import { pollLive } from '../lib/ready';
 import { fixed, loadNote, median, percentile, progress, table, verdict } from '../lib/report';
 import {
-  BASE_HOST, baseCluster, CLUSTER, EncodedPush, encodePush, ENDPOINT, LISTENER, LISTENER_NAME, listener, PushMode, ROUTE, ROUTE_NAME, routeConfig, serviceHost,
+  BASE_HOST, baseCluster, CLUSTER, EncodedPush, encodePush, ENDPOINT, LISTENER, LISTENER_NAME, listener, PUSH_MODES, PushMode, ROUTE, ROUTE_NAME, routeConfig, serviceHost,
 } from './xds-push-resources';
 
 const BASELINE_MS = 2000;
@@ -189,6 +189,15 @@ function window(l: LoadSamples, from: number, to: number): { ms: number[]; error
   return { ms, errors };
 }
 
+/** Load before the measured baseline (BENCH_XDS_WARMUP_MS): connections open and the request path compiles. */
+function warmupMs(): number {
+  const v = process.env.BENCH_XDS_WARMUP_MS;
+  if (v === undefined || v === '') return 1000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 600_000) throw new Error(`BENCH_XDS_WARMUP_MS: '${v}' is not a number of milliseconds from 0 to 600000; unset it for the default 1000`);
+  return n;
+}
+
 export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: string, say: (m: string) => void): Promise<PushSample> {
   const plan = cpuPlan();
   const delta = process.env.BENCH_XDS_DELTA === '1';
@@ -203,7 +212,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
   cp.setResources(LISTENER, { [LISTENER_NAME]: listener(port) }, false);
   cp.setResources(ROUTE, { [ROUTE_NAME]: routeConfig(0) }, false);
   const extra = (process.env.BENCH_XDS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proc = startProcess('tsenvoy', process.execPath, [...oneCpuNodeFlags(plan.proxyCpu !== undefined, extra), '--expose-gc', ...extra, serverScript('tsenvoy-gc-launch'), '-c', file, '-l', 'warning', '--concurrency', '1'], { cpu: plan.proxyCpu, keepBytes: process.env.BENCH_XDS_DEBUG ? 1 << 24 : undefined });
+  const proc = startProcess('tsenvoy', process.execPath, [...oneCpuNodeFlags(plan.proxyCpu !== undefined, extra), '--expose-gc', ...extra, serverScript('tsenvoy-gc-launch'), '-c', file, '-l', process.env.BENCH_XDS_LOG_LEVEL ?? 'warning', '--concurrency', '1'], { cpu: plan.proxyCpu, keepBytes: process.env.BENCH_XDS_DEBUG ? 1 << 24 : undefined });
   let load: Proc | undefined;
   try {
     const live = await pollLive(adminPort, 15_000, () => proc.exitStatus === undefined, 10);
@@ -215,7 +224,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
     const rps = Number(process.env.BENCH_XDS_RPS) || 1000;
     const maxSeconds = (BASELINE_MS + APPLY_TIMEOUT_MS + 5000) / 1000 + 5;
     load = startProcess('paced-load', process.execPath, [serverScript('paced-load'), String(port), BASE_HOST, String(rps), String(LOAD_CONNECTIONS[loadModel()]), String(maxSeconds), loadFile, loadModel()], { cpu: plan.loadCpu });
-    await sleep(1000); // warm-up: connections open, JIT settles
+    await sleep(warmupMs()); // warm-up: connections open, JIT settles
     // Read outside the memory window: even a filtered render allocates.
     const cdsSum0 = await cdsUpdateMsSum(adminPort);
     const mem0 = await settledMemory(proc, adminPort);
@@ -236,14 +245,18 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
       const t0 = Date.now();
       cp.setResources(ROUTE, push.routes);
       const lastHost = serviceHost(push.n - 1);
-      const usableAt = until('the last cluster to answer through the listener', async () => ((await get(port, '/', lastHost)).status === 200 ? Date.now() : undefined), APPLY_TIMEOUT_MS);
+      let lastStatus = 0;
+      const usableAt = until('the last cluster to answer through the listener', async () => ((lastStatus = (await get(port, '/', lastHost)).status) === 200 ? Date.now() : undefined), APPLY_TIMEOUT_MS);
       const acks = until('the ACKs', () => {
         const c = ackedAt(cp, CLUSTER, t0, push.n, sentIndex);
         const e = push.mode === 'eds' ? ackedAt(cp, ENDPOINT, t0, push.n, sentIndex) : 0;
         const r = ackedAt(cp, ROUTE, t0, 1, sentIndex);
         return c !== undefined && e !== undefined && r !== undefined ? { c, e, r } : undefined;
       }, APPLY_TIMEOUT_MS);
-      const [usable, ack] = await Promise.all([usableAt, acks]);
+      const [usable, ack] = await Promise.all([usableAt, acks]).catch((e: Error) => {
+        if (process.env.BENCH_XDS_DEBUG) fs.writeFileSync(`/tmp/xds-push-tsenvoy-${push.n}-${push.mode}.log`, `push at ${t0}\n${proc.output()}`);
+        throw new Error(`${e.message} (it last answered ${lastStatus}); tsenvoy's last words: ${lastLine(proc)}`);
+      });
       const cpu1 = cpuSeconds(proc.pid);
       await sleep(TAIL_MS);
       clearInterval(sampler);
@@ -312,7 +325,11 @@ function list(env: string | undefined, dflt: string): string[] {
 export async function runXdsPushScenario(): Promise<void> {
   const say = (m: string): void => progress('xds-push', m);
   const sizes = list(process.env.BENCH_XDS_SIZES, '1000,10000').map(Number);
-  const modes = list(process.env.BENCH_XDS_MODES, 'eds,static') as PushMode[];
+  const modes = list(process.env.BENCH_XDS_MODES, 'eds,static').map((m) => m.toLowerCase());
+  const badMode = modes.find((m) => !PUSH_MODES.includes(m as PushMode));
+  if (badMode !== undefined) throw new Error(`BENCH_XDS_MODES: unknown mode '${badMode}'; give ${PUSH_MODES.join(' and/or ')}, for example eds,static`);
+  const badSize = sizes.find((n) => !Number.isInteger(n) || n < 1);
+  if (badSize !== undefined) throw new Error(`BENCH_XDS_SIZES: ${badSize} is not a cluster count; give whole numbers, for example 1000,10000`);
   const runs = Math.max(1, Number(process.env.BENCH_XDS_RUNS) || 3);
   const plan = cpuPlan();
   if (!fs.existsSync(path.join(compiledRoot, 'proxy', 'server', 'main.js'))) return say('skipped: tsenvoy is not built');
@@ -329,7 +346,7 @@ export async function runXdsPushScenario(): Promise<void> {
   const verdicts: string[] = [];
   try {
     if (!(await waitListening(upPort, 5000))) throw new Error(`upstream did not listen: ${lastLine(upstream)}`);
-    for (const mode of modes) {
+    for (const mode of modes as PushMode[]) {
       for (const n of sizes) {
         const t = Date.now();
         const push = encodePush(n, mode, upPort);

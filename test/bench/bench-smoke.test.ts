@@ -90,3 +90,25 @@ Transfer/sec:      3.22MB
 `);
   assert.deepEqual(r, { requests: 47608, seconds: 1.1, rps: 43275.52, p50Ms: 0.071, p99Ms: 2.92, errors: 6 });
 });
+
+test('xds-push: an unknown mode or size stops the run with the accepted ones, before anything starts', () => {
+  const run = path.join(compiledRoot, 'bench', 'run.js');
+  for (const [env, want] of [
+    [{ BENCH_XDS_MODES: 'eds,inline' }, /BENCH_XDS_MODES: unknown mode 'inline'; give eds and\/or static/],
+    [{ BENCH_XDS_SIZES: '1000,ten' }, /BENCH_XDS_SIZES: NaN is not a cluster count/],
+  ] as const) {
+    const r = spawnSync(process.execPath, [run, 'xds-push'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, want);
+    assert.doesNotMatch(r.stdout, /run 1\//, 'no push was measured');
+  }
+});
+
+test('xds-push: modes are read without regard to case (EDS is eds)', () => {
+  const run = path.join(compiledRoot, 'bench', 'run.js');
+  // Size 0 is refused after the modes were read: EDS passing the mode check is what this shows.
+  const r = spawnSync(process.execPath, [run, 'xds-push'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, BENCH_XDS_MODES: 'EDS,Static', BENCH_XDS_SIZES: '0' } });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /BENCH_XDS_SIZES: 0 is not a cluster count/);
+  assert.doesNotMatch(r.stderr, /BENCH_XDS_MODES/);
+});
