@@ -246,6 +246,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
       cp.setResources(ROUTE, push.routes);
       const lastHost = serviceHost(push.n - 1);
       let lastStatus = 0;
+      const keepLog = (): void => fs.writeFileSync(`/tmp/xds-push-tsenvoy-${push.n}-${push.mode}.log`, `push at ${t0}\n${proc.output()}`);
       const usableAt = until('the last cluster to answer through the listener', async () => ((lastStatus = (await get(port, '/', lastHost)).status) === 200 ? Date.now() : undefined), APPLY_TIMEOUT_MS);
       const acks = until('the ACKs', () => {
         const c = ackedAt(cp, CLUSTER, t0, push.n, sentIndex);
@@ -254,8 +255,8 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
         return c !== undefined && e !== undefined && r !== undefined ? { c, e, r } : undefined;
       }, APPLY_TIMEOUT_MS);
       const [usable, ack] = await Promise.all([usableAt, acks]).catch((e: Error) => {
-        if (process.env.BENCH_XDS_DEBUG) fs.writeFileSync(`/tmp/xds-push-tsenvoy-${push.n}-${push.mode}.log`, `push at ${t0}\n${proc.output()}`);
-        throw new Error(`${e.message} (it last answered ${lastStatus}); tsenvoy's last words: ${lastLine(proc)}`);
+        if (process.env.BENCH_XDS_DEBUG) keepLog();
+        throw new Error(`${e.message} (${lastStatus ? `it last answered ${lastStatus}` : 'no answer yet'}); tsenvoy's last words: ${lastLine(proc)}`);
       });
       const cpu1 = cpuSeconds(proc.pid);
       await sleep(TAIL_MS);
@@ -274,7 +275,7 @@ export async function measurePush(push: EncodedPush, upstreamPort: number, tmp: 
         say(`worst (due ms from push, latency ms): ${worst.map(([d, l]) => `${d.toFixed(0)}:${l.toFixed(1)}`).join(' ')}`);
         const st = (samples as { stalls?: number[] }).stalls ?? [];
         say(`load client stalls (ms from push: length): ${st.filter((_, i) => i % 2 === 0).map((e, i) => `${(e - t0).toFixed(0)}:${st[2 * i + 1].toFixed(0)}`).join(' ')}`);
-        fs.writeFileSync(`/tmp/xds-push-tsenvoy-${push.n}-${push.mode}.log`, `push at ${t0}\n${proc.output()}`);
+        keepLog();
       }
       const mem1 = await settledMemory(proc, adminPort);
       // Histograms reach the admin output when the stats flush (stats_flush_interval, 5 s) merges them.
@@ -330,6 +331,7 @@ export async function runXdsPushScenario(): Promise<void> {
   if (badMode !== undefined) throw new Error(`BENCH_XDS_MODES: unknown mode '${badMode}'; give ${PUSH_MODES.join(' and/or ')}, for example eds,static`);
   const badSize = sizes.find((n) => !Number.isInteger(n) || n < 1);
   if (badSize !== undefined) throw new Error(`BENCH_XDS_SIZES: ${badSize} is not a cluster count; give whole numbers, for example 1000,10000`);
+  warmupMs(); // a bad BENCH_XDS_WARMUP_MS stops the run here, not each case
   const runs = Math.max(1, Number(process.env.BENCH_XDS_RUNS) || 3);
   const plan = cpuPlan();
   if (!fs.existsSync(path.join(compiledRoot, 'proxy', 'server', 'main.js'))) return say('skipped: tsenvoy is not built');
